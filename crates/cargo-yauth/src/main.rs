@@ -1,0 +1,3 @@
+//! `cargo yauth`: generates migration files for the user's ORM from `yauth.toml`.
+
+fn main() {}

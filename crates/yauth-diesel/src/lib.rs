@@ -1,0 +1,1 @@
+//! diesel + diesel-async storage backends for yauth (PostgreSQL, MySQL/MariaDB, SQLite). Filled by the SQL-backends work.

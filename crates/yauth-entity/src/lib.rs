@@ -1,0 +1,1 @@
+//! yauth domain types.

@@ -1,0 +1,1 @@
+//! The yauth schema model, DDL per dialect, diff engine and migration file generators.

@@ -1,0 +1,1 @@
+//! SeaORM 2 storage backends for yauth (PostgreSQL, MySQL/MariaDB, SQLite). Filled by the SQL-backends work.

@@ -1,0 +1,1 @@
+//! The yauth storage contract.

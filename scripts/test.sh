@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check the project has: formatting, clippy with warnings denied, and all tests.
+# Tests that need PostgreSQL, MariaDB or Redis read their URLs from the environment:
+#   YAUTH_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test)
+#   YAUTH_TEST_MYSQL_URL    (default mysql://root@127.0.0.1:3306/test)
+#   YAUTH_TEST_REDIS_URL    (default redis://127.0.0.1:6379)
+# With YAUTH_REQUIRE_SERVICES=1 a missing server fails the run instead of skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all --check
+
+echo "== cargo clippy (workspace, all targets, all features)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+echo "== cargo doc (missing docs are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
+
+echo "== tests"
+cargo nextest run --workspace --all-features --no-fail-fast
+cargo test --workspace --all-features --doc
