@@ -1,0 +1,76 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yauth_entity::{JtiRevocation, RefreshToken};
+
+use crate::StoreResult;
+
+/// The new token of a rotation; user, family, client and scopes are copied from the old one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenSeed {
+    /// Id of the new token (UUIDv7).
+    pub id: Uuid,
+    /// Hex SHA-256 of the new token.
+    pub token_hash: String,
+    /// End of validity of the new token.
+    pub expires_at: OffsetDateTime,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// The outcome of [`BearerRepository::rotate_refresh_token`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotateOutcome {
+    /// The old token was valid: it is now revoked and `issued` replaces it in the same family.
+    Rotated {
+        /// The old token, as it was before rotation.
+        previous: RefreshToken,
+        /// The new token.
+        issued: RefreshToken,
+    },
+    /// The old token had already been rotated or revoked: this is reuse (a stolen token or a
+    /// replay), and every token of the family is now revoked.
+    Reused {
+        /// The revoked family.
+        family_id: Uuid,
+        /// Its owner.
+        user_id: Uuid,
+    },
+    /// Unknown or expired token; nothing changed.
+    Invalid,
+}
+
+/// Refresh tokens (rotation with family reuse detection) and JWT-id revocations.
+#[async_trait]
+pub trait BearerRepository: Send + Sync {
+    /// Stores a token (the first of a new family, typically). Errors: `NotFound` (user),
+    /// `Conflict(refresh_tokens.token_hash)`.
+    async fn create_refresh_token(&self, token: &RefreshToken) -> StoreResult<()>;
+
+    /// The token with this hash, in any state.
+    async fn find_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
+
+    /// One atomic rotation. Of concurrent callers presenting the same valid token exactly one gets
+    /// `Rotated`; the others see it revoked and get `Reused` (which revokes the family).
+    async fn rotate_refresh_token(
+        &self,
+        old_token_hash: &str,
+        new: &RefreshTokenSeed,
+        now: OffsetDateTime,
+    ) -> StoreResult<RotateOutcome>;
+
+    /// Revokes one token. Returns it if it existed and was not revoked before.
+    async fn revoke_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshToken>>;
+
+    /// Revokes every token of a family. Returns how many changed.
+    async fn revoke_refresh_family(&self, family_id: Uuid) -> StoreResult<u64>;
+
+    /// Revokes every token of a user. Returns how many changed.
+    async fn revoke_user_refresh_tokens(&self, user_id: Uuid) -> StoreResult<u64>;
+
+    /// Records a revoked JWT id (idempotent).
+    async fn revoke_jti(&self, revocation: &JtiRevocation) -> StoreResult<()>;
+
+    /// Whether the JWT id is revoked (and the revocation not yet expired) at `now`.
+    async fn is_jti_revoked(&self, jti: &str, now: OffsetDateTime) -> StoreResult<bool>;
+}

@@ -1,0 +1,87 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yauth_entity::{AuthorizationCode, Consent, DeviceCode, Oauth2Client};
+
+use crate::StoreResult;
+
+/// The answer to one device-code poll (RFC 8628 §3.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevicePoll {
+    /// Not decided yet.
+    Pending,
+    /// Polled again before `interval` seconds passed.
+    SlowDown,
+    /// Approved: tokens may be issued. The code is now consumed; exactly one concurrent poller
+    /// gets this.
+    Approved(DeviceCode),
+    /// The user denied.
+    Denied,
+    /// The code expired.
+    Expired,
+    /// Unknown or already consumed.
+    Invalid,
+}
+
+/// Clients, authorization codes, consents and device codes of the OAuth2 server.
+#[async_trait]
+pub trait Oauth2ServerRepository: Send + Sync {
+    /// Registers a client. Errors: `Conflict(oauth2_clients.client_id)`.
+    async fn create_oauth2_client(&self, client: &Oauth2Client) -> StoreResult<()>;
+
+    /// The client with this client id.
+    async fn find_oauth2_client(&self, client_id: &str) -> StoreResult<Option<Oauth2Client>>;
+
+    /// Deletes a client and, by cascade, its codes, consents and device codes.
+    async fn delete_oauth2_client(&self, client_id: &str) -> StoreResult<bool>;
+
+    /// Stores a code. Errors: `NotFound` (client or user),
+    /// `Conflict(authorization_codes.code_hash)`.
+    async fn create_authorization_code(&self, code: &AuthorizationCode) -> StoreResult<()>;
+
+    /// Atomically marks the unused, unexpired code with this hash as used and returns it:
+    /// exactly one concurrent caller gets it.
+    async fn consume_authorization_code(
+        &self,
+        code_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<AuthorizationCode>>;
+
+    /// Inserts the consent, or replaces the scopes of the existing (user, client) consent and
+    /// sets its `updated_at`. Returns the stored row. Errors: `NotFound` (client or user).
+    async fn upsert_consent(&self, consent: &Consent) -> StoreResult<Consent>;
+
+    /// The user's consent for the client.
+    async fn find_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<Option<Consent>>;
+
+    /// Withdraws a consent. Returns whether it existed.
+    async fn delete_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<bool>;
+
+    /// Stores a device authorization. Errors: `NotFound` (client),
+    /// `Conflict(device_codes.device_code_hash)`, `Conflict(device_codes.user_code)`.
+    async fn create_device_code(&self, code: &DeviceCode) -> StoreResult<()>;
+
+    /// The pending, unexpired device authorization with this user code.
+    async fn find_pending_device_code(
+        &self,
+        user_code: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<DeviceCode>>;
+
+    /// The user's decision: atomically moves a pending, unexpired code to approved or denied and
+    /// records `user_id`. Exactly one concurrent caller gets the updated row.
+    async fn decide_device_code(
+        &self,
+        user_code: &str,
+        user_id: Uuid,
+        approve: bool,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<DeviceCode>>;
+
+    /// The client's poll: see [`DevicePoll`]. Records `last_polled_at = now`.
+    async fn poll_device_code(
+        &self,
+        device_code_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<DevicePoll>;
+}
