@@ -19,6 +19,8 @@ pub struct RefreshTokenSeed {
 }
 
 /// The outcome of [`BearerRepository::rotate_refresh_token`].
+// A rotation result lives for one request; boxing the rows would only cost an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RotateOutcome {
     /// The old token was valid: it is now revoked and `issued` replaces it in the same family.
