@@ -1,0 +1,1 @@
+//! Compile check of the files `yauth-migration` generates.

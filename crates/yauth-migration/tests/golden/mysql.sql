@@ -1,0 +1,399 @@
+-- up
+CREATE TABLE `yauth_users` (
+    `id` CHAR(36) NOT NULL,
+    `email` VARCHAR(255) NOT NULL,
+    `display_name` VARCHAR(255),
+    `email_verified` BOOLEAN NOT NULL DEFAULT FALSE,
+    `role` VARCHAR(32) NOT NULL DEFAULT 'user',
+    `banned` BOOLEAN NOT NULL DEFAULT FALSE,
+    `banned_reason` TEXT,
+    `banned_until` DATETIME(6),
+    `created_at` DATETIME(6) NOT NULL,
+    `updated_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE UNIQUE INDEX `yauth_users_email_key` ON `yauth_users` (`email`);
+CREATE INDEX `yauth_users_created_at_idx` ON `yauth_users` (`created_at`);
+CREATE TABLE `yauth_sessions` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `token_hash` VARCHAR(64) NOT NULL,
+    `ip_address` VARCHAR(64),
+    `user_agent` TEXT,
+    `impersonator_id` CHAR(36),
+    `expires_at` DATETIME(6) NOT NULL,
+    `absolute_expires_at` DATETIME(6) NOT NULL,
+    `last_seen_at` DATETIME(6) NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_sessions_user_id_idx` ON `yauth_sessions` (`user_id`);
+CREATE UNIQUE INDEX `yauth_sessions_token_hash_key` ON `yauth_sessions` (`token_hash`);
+CREATE INDEX `yauth_sessions_impersonator_id_idx` ON `yauth_sessions` (`impersonator_id`);
+CREATE INDEX `yauth_sessions_expires_at_idx` ON `yauth_sessions` (`expires_at`);
+ALTER TABLE `yauth_sessions` ADD CONSTRAINT `yauth_sessions_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+ALTER TABLE `yauth_sessions` ADD CONSTRAINT `yauth_sessions_impersonator_id_fkey` FOREIGN KEY (`impersonator_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_audit_log` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36),
+    `event_type` VARCHAR(64) NOT NULL,
+    `metadata` JSON,
+    `ip_address` VARCHAR(64),
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_audit_log_user_id_created_at_idx` ON `yauth_audit_log` (`user_id`, `created_at`);
+CREATE INDEX `yauth_audit_log_created_at_idx` ON `yauth_audit_log` (`created_at`);
+ALTER TABLE `yauth_audit_log` ADD CONSTRAINT `yauth_audit_log_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE SET NULL;
+CREATE TABLE `yauth_challenges` (
+    `key` VARCHAR(255) NOT NULL,
+    `value` JSON NOT NULL,
+    `expires_at` DATETIME(6) NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`key`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_challenges_expires_at_idx` ON `yauth_challenges` (`expires_at`);
+CREATE TABLE `yauth_rate_limits` (
+    `key` VARCHAR(255) NOT NULL,
+    `count` INT NOT NULL,
+    `window_start` DATETIME(6) NOT NULL,
+    `expires_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`key`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_rate_limits_expires_at_idx` ON `yauth_rate_limits` (`expires_at`);
+CREATE TABLE `yauth_passwords` (
+    `user_id` CHAR(36) NOT NULL,
+    `password_hash` TEXT NOT NULL,
+    `updated_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`user_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+ALTER TABLE `yauth_passwords` ADD CONSTRAINT `yauth_passwords_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_password_history` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `password_hash` TEXT NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_password_history_user_id_created_at_idx` ON `yauth_password_history` (`user_id`, `created_at`);
+ALTER TABLE `yauth_password_history` ADD CONSTRAINT `yauth_password_history_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_email_verifications` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `token_hash` VARCHAR(64) NOT NULL,
+    `expires_at` DATETIME(6) NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_email_verifications_user_id_idx` ON `yauth_email_verifications` (`user_id`);
+CREATE UNIQUE INDEX `yauth_email_verifications_token_hash_key` ON `yauth_email_verifications` (`token_hash`);
+CREATE INDEX `yauth_email_verifications_expires_at_idx` ON `yauth_email_verifications` (`expires_at`);
+ALTER TABLE `yauth_email_verifications` ADD CONSTRAINT `yauth_email_verifications_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_password_resets` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `token_hash` VARCHAR(64) NOT NULL,
+    `expires_at` DATETIME(6) NOT NULL,
+    `used_at` DATETIME(6),
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_password_resets_user_id_idx` ON `yauth_password_resets` (`user_id`);
+CREATE UNIQUE INDEX `yauth_password_resets_token_hash_key` ON `yauth_password_resets` (`token_hash`);
+CREATE INDEX `yauth_password_resets_expires_at_idx` ON `yauth_password_resets` (`expires_at`);
+ALTER TABLE `yauth_password_resets` ADD CONSTRAINT `yauth_password_resets_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_webauthn_credentials` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `credential_id` VARCHAR(512) NOT NULL,
+    `name` VARCHAR(255) NOT NULL,
+    `aaguid` VARCHAR(36),
+    `device_name` VARCHAR(255),
+    `credential` JSON NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    `last_used_at` DATETIME(6),
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_webauthn_credentials_user_id_idx` ON `yauth_webauthn_credentials` (`user_id`);
+CREATE UNIQUE INDEX `yauth_webauthn_credentials_credential_id_key` ON `yauth_webauthn_credentials` (`credential_id`);
+ALTER TABLE `yauth_webauthn_credentials` ADD CONSTRAINT `yauth_webauthn_credentials_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_totp_secrets` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `encrypted_secret` TEXT NOT NULL,
+    `verified` BOOLEAN NOT NULL DEFAULT FALSE,
+    `last_used_step` BIGINT,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE UNIQUE INDEX `yauth_totp_secrets_user_id_key` ON `yauth_totp_secrets` (`user_id`);
+ALTER TABLE `yauth_totp_secrets` ADD CONSTRAINT `yauth_totp_secrets_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_backup_codes` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `code_hash` VARCHAR(64) NOT NULL,
+    `used` BOOLEAN NOT NULL DEFAULT FALSE,
+    `used_at` DATETIME(6),
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_backup_codes_user_id_idx` ON `yauth_backup_codes` (`user_id`);
+CREATE INDEX `yauth_backup_codes_code_hash_idx` ON `yauth_backup_codes` (`code_hash`);
+ALTER TABLE `yauth_backup_codes` ADD CONSTRAINT `yauth_backup_codes_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_oauth_accounts` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `provider` VARCHAR(64) NOT NULL,
+    `provider_user_id` VARCHAR(255) NOT NULL,
+    `access_token_enc` TEXT,
+    `refresh_token_enc` TEXT,
+    `expires_at` DATETIME(6),
+    `updated_at` DATETIME(6) NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE UNIQUE INDEX `yauth_oauth_accounts_provider_provider_user_id_key` ON `yauth_oauth_accounts` (`provider`, `provider_user_id`);
+CREATE UNIQUE INDEX `yauth_oauth_accounts_user_id_provider_key` ON `yauth_oauth_accounts` (`user_id`, `provider`);
+ALTER TABLE `yauth_oauth_accounts` ADD CONSTRAINT `yauth_oauth_accounts_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_oauth_states` (
+    `state` VARCHAR(64) NOT NULL,
+    `provider` VARCHAR(64) NOT NULL,
+    `redirect_url` TEXT,
+    `code_verifier` TEXT NOT NULL,
+    `nonce` VARCHAR(255),
+    `link_user_id` CHAR(36),
+    `expires_at` DATETIME(6) NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`state`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_oauth_states_link_user_id_idx` ON `yauth_oauth_states` (`link_user_id`);
+CREATE INDEX `yauth_oauth_states_expires_at_idx` ON `yauth_oauth_states` (`expires_at`);
+ALTER TABLE `yauth_oauth_states` ADD CONSTRAINT `yauth_oauth_states_link_user_id_fkey` FOREIGN KEY (`link_user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_refresh_tokens` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `token_hash` VARCHAR(64) NOT NULL,
+    `family_id` CHAR(36) NOT NULL,
+    `client_id` VARCHAR(255),
+    `scopes` JSON,
+    `expires_at` DATETIME(6) NOT NULL,
+    `revoked` BOOLEAN NOT NULL DEFAULT FALSE,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_refresh_tokens_user_id_idx` ON `yauth_refresh_tokens` (`user_id`);
+CREATE UNIQUE INDEX `yauth_refresh_tokens_token_hash_key` ON `yauth_refresh_tokens` (`token_hash`);
+CREATE INDEX `yauth_refresh_tokens_family_id_idx` ON `yauth_refresh_tokens` (`family_id`);
+CREATE INDEX `yauth_refresh_tokens_expires_at_idx` ON `yauth_refresh_tokens` (`expires_at`);
+ALTER TABLE `yauth_refresh_tokens` ADD CONSTRAINT `yauth_refresh_tokens_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_revocations` (
+    `jti` VARCHAR(255) NOT NULL,
+    `expires_at` DATETIME(6) NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`jti`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_revocations_expires_at_idx` ON `yauth_revocations` (`expires_at`);
+CREATE TABLE `yauth_api_keys` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `key_prefix` VARCHAR(32) NOT NULL,
+    `key_hash` VARCHAR(64) NOT NULL,
+    `name` VARCHAR(255) NOT NULL,
+    `scopes` JSON,
+    `last_used_at` DATETIME(6),
+    `expires_at` DATETIME(6),
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_api_keys_user_id_idx` ON `yauth_api_keys` (`user_id`);
+CREATE UNIQUE INDEX `yauth_api_keys_key_prefix_key` ON `yauth_api_keys` (`key_prefix`);
+ALTER TABLE `yauth_api_keys` ADD CONSTRAINT `yauth_api_keys_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_magic_links` (
+    `id` CHAR(36) NOT NULL,
+    `email` VARCHAR(255) NOT NULL,
+    `token_hash` VARCHAR(64) NOT NULL,
+    `expires_at` DATETIME(6) NOT NULL,
+    `used` BOOLEAN NOT NULL DEFAULT FALSE,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_magic_links_email_idx` ON `yauth_magic_links` (`email`);
+CREATE UNIQUE INDEX `yauth_magic_links_token_hash_key` ON `yauth_magic_links` (`token_hash`);
+CREATE INDEX `yauth_magic_links_expires_at_idx` ON `yauth_magic_links` (`expires_at`);
+CREATE TABLE `yauth_oauth2_clients` (
+    `id` CHAR(36) NOT NULL,
+    `client_id` VARCHAR(255) NOT NULL,
+    `client_secret_hash` VARCHAR(255),
+    `redirect_uris` JSON NOT NULL,
+    `client_name` VARCHAR(255),
+    `grant_types` JSON NOT NULL,
+    `scopes` JSON,
+    `is_public` BOOLEAN NOT NULL DEFAULT FALSE,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE UNIQUE INDEX `yauth_oauth2_clients_client_id_key` ON `yauth_oauth2_clients` (`client_id`);
+CREATE TABLE `yauth_authorization_codes` (
+    `id` CHAR(36) NOT NULL,
+    `code_hash` VARCHAR(64) NOT NULL,
+    `client_id` VARCHAR(255) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `scopes` JSON,
+    `redirect_uri` TEXT NOT NULL,
+    `code_challenge` VARCHAR(128) NOT NULL,
+    `code_challenge_method` VARCHAR(16) NOT NULL,
+    `nonce` VARCHAR(255),
+    `expires_at` DATETIME(6) NOT NULL,
+    `used` BOOLEAN NOT NULL DEFAULT FALSE,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE UNIQUE INDEX `yauth_authorization_codes_code_hash_key` ON `yauth_authorization_codes` (`code_hash`);
+CREATE INDEX `yauth_authorization_codes_client_id_idx` ON `yauth_authorization_codes` (`client_id`);
+CREATE INDEX `yauth_authorization_codes_user_id_idx` ON `yauth_authorization_codes` (`user_id`);
+CREATE INDEX `yauth_authorization_codes_expires_at_idx` ON `yauth_authorization_codes` (`expires_at`);
+ALTER TABLE `yauth_authorization_codes` ADD CONSTRAINT `yauth_authorization_codes_client_id_fkey` FOREIGN KEY (`client_id`) REFERENCES `yauth_oauth2_clients` (`client_id`) ON DELETE CASCADE;
+ALTER TABLE `yauth_authorization_codes` ADD CONSTRAINT `yauth_authorization_codes_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_consents` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `client_id` VARCHAR(255) NOT NULL,
+    `scopes` JSON NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    `updated_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_consents_client_id_idx` ON `yauth_consents` (`client_id`);
+CREATE UNIQUE INDEX `yauth_consents_user_id_client_id_key` ON `yauth_consents` (`user_id`, `client_id`);
+ALTER TABLE `yauth_consents` ADD CONSTRAINT `yauth_consents_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+ALTER TABLE `yauth_consents` ADD CONSTRAINT `yauth_consents_client_id_fkey` FOREIGN KEY (`client_id`) REFERENCES `yauth_oauth2_clients` (`client_id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_device_codes` (
+    `id` CHAR(36) NOT NULL,
+    `device_code_hash` VARCHAR(64) NOT NULL,
+    `user_code` VARCHAR(16) NOT NULL,
+    `client_id` VARCHAR(255) NOT NULL,
+    `scopes` JSON,
+    `user_id` CHAR(36),
+    `status` VARCHAR(16) NOT NULL,
+    `interval` INT NOT NULL,
+    `expires_at` DATETIME(6) NOT NULL,
+    `last_polled_at` DATETIME(6),
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE UNIQUE INDEX `yauth_device_codes_device_code_hash_key` ON `yauth_device_codes` (`device_code_hash`);
+CREATE UNIQUE INDEX `yauth_device_codes_user_code_key` ON `yauth_device_codes` (`user_code`);
+CREATE INDEX `yauth_device_codes_client_id_idx` ON `yauth_device_codes` (`client_id`);
+CREATE INDEX `yauth_device_codes_user_id_idx` ON `yauth_device_codes` (`user_id`);
+CREATE INDEX `yauth_device_codes_expires_at_idx` ON `yauth_device_codes` (`expires_at`);
+ALTER TABLE `yauth_device_codes` ADD CONSTRAINT `yauth_device_codes_client_id_fkey` FOREIGN KEY (`client_id`) REFERENCES `yauth_oauth2_clients` (`client_id`) ON DELETE CASCADE;
+ALTER TABLE `yauth_device_codes` ADD CONSTRAINT `yauth_device_codes_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_account_locks` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `failed_count` INT NOT NULL DEFAULT 0,
+    `locked_until` DATETIME(6),
+    `lock_count` INT NOT NULL DEFAULT 0,
+    `locked_reason` TEXT,
+    `created_at` DATETIME(6) NOT NULL,
+    `updated_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE UNIQUE INDEX `yauth_account_locks_user_id_key` ON `yauth_account_locks` (`user_id`);
+ALTER TABLE `yauth_account_locks` ADD CONSTRAINT `yauth_account_locks_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_unlock_tokens` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36) NOT NULL,
+    `token_hash` VARCHAR(64) NOT NULL,
+    `expires_at` DATETIME(6) NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_unlock_tokens_user_id_idx` ON `yauth_unlock_tokens` (`user_id`);
+CREATE UNIQUE INDEX `yauth_unlock_tokens_token_hash_key` ON `yauth_unlock_tokens` (`token_hash`);
+CREATE INDEX `yauth_unlock_tokens_expires_at_idx` ON `yauth_unlock_tokens` (`expires_at`);
+ALTER TABLE `yauth_unlock_tokens` ADD CONSTRAINT `yauth_unlock_tokens_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_webhooks` (
+    `id` CHAR(36) NOT NULL,
+    `user_id` CHAR(36),
+    `url` TEXT NOT NULL,
+    `secret_enc` TEXT NOT NULL,
+    `events` JSON NOT NULL,
+    `active` BOOLEAN NOT NULL DEFAULT TRUE,
+    `created_at` DATETIME(6) NOT NULL,
+    `updated_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_webhooks_user_id_idx` ON `yauth_webhooks` (`user_id`);
+ALTER TABLE `yauth_webhooks` ADD CONSTRAINT `yauth_webhooks_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_webhook_deliveries` (
+    `id` CHAR(36) NOT NULL,
+    `webhook_id` CHAR(36) NOT NULL,
+    `event_type` VARCHAR(64) NOT NULL,
+    `payload` JSON NOT NULL,
+    `status` VARCHAR(16) NOT NULL,
+    `attempt` INT NOT NULL DEFAULT 0,
+    `next_attempt_at` DATETIME(6) NOT NULL,
+    `locked_until` DATETIME(6),
+    `status_code` INT,
+    `response_body` TEXT,
+    `last_error` TEXT,
+    `success` BOOLEAN NOT NULL DEFAULT FALSE,
+    `created_at` DATETIME(6) NOT NULL,
+    `updated_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_webhook_deliveries_webhook_id_created_at_idx` ON `yauth_webhook_deliveries` (`webhook_id`, `created_at`);
+CREATE INDEX `yauth_webhook_deliveries_status_next_attempt_at_idx` ON `yauth_webhook_deliveries` (`status`, `next_attempt_at`);
+ALTER TABLE `yauth_webhook_deliveries` ADD CONSTRAINT `yauth_webhook_deliveries_webhook_id_fkey` FOREIGN KEY (`webhook_id`) REFERENCES `yauth_webhooks` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_oidc_nonces` (
+    `id` CHAR(36) NOT NULL,
+    `nonce_hash` VARCHAR(64) NOT NULL,
+    `authorization_code_id` CHAR(36) NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_oidc_nonces_nonce_hash_idx` ON `yauth_oidc_nonces` (`nonce_hash`);
+CREATE INDEX `yauth_oidc_nonces_authorization_code_id_idx` ON `yauth_oidc_nonces` (`authorization_code_id`);
+ALTER TABLE `yauth_oidc_nonces` ADD CONSTRAINT `yauth_oidc_nonces_authorization_code_id_fkey` FOREIGN KEY (`authorization_code_id`) REFERENCES `yauth_authorization_codes` (`id`) ON DELETE CASCADE;
+CREATE TABLE `yauth_signing_keys` (
+    `kid` VARCHAR(64) NOT NULL,
+    `algorithm` VARCHAR(16) NOT NULL,
+    `private_key_enc` TEXT NOT NULL,
+    `public_jwk` JSON NOT NULL,
+    `created_at` DATETIME(6) NOT NULL,
+    `retired_at` DATETIME(6),
+    `expires_at` DATETIME(6),
+    PRIMARY KEY (`kid`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+CREATE INDEX `yauth_signing_keys_expires_at_idx` ON `yauth_signing_keys` (`expires_at`);
+
+-- down
+DROP TABLE `yauth_signing_keys`;
+DROP TABLE `yauth_oidc_nonces`;
+DROP TABLE `yauth_webhook_deliveries`;
+DROP TABLE `yauth_webhooks`;
+DROP TABLE `yauth_unlock_tokens`;
+DROP TABLE `yauth_account_locks`;
+DROP TABLE `yauth_device_codes`;
+DROP TABLE `yauth_consents`;
+DROP TABLE `yauth_authorization_codes`;
+DROP TABLE `yauth_oauth2_clients`;
+DROP TABLE `yauth_magic_links`;
+DROP TABLE `yauth_api_keys`;
+DROP TABLE `yauth_revocations`;
+DROP TABLE `yauth_refresh_tokens`;
+DROP TABLE `yauth_oauth_states`;
+DROP TABLE `yauth_oauth_accounts`;
+DROP TABLE `yauth_backup_codes`;
+DROP TABLE `yauth_totp_secrets`;
+DROP TABLE `yauth_webauthn_credentials`;
+DROP TABLE `yauth_password_resets`;
+DROP TABLE `yauth_email_verifications`;
+DROP TABLE `yauth_password_history`;
+DROP TABLE `yauth_passwords`;
+DROP TABLE `yauth_rate_limits`;
+DROP TABLE `yauth_challenges`;
+DROP TABLE `yauth_audit_log`;
+DROP TABLE `yauth_sessions`;
+DROP TABLE `yauth_users`;
