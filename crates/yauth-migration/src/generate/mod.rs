@@ -62,7 +62,7 @@ impl Orm {
 
 impl fmt::Display for Orm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 

@@ -1,6 +1,11 @@
 //! Real database servers for the integration tests: a fresh database per test, and introspection
 //! of what the migrations created, compared with the model.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::type_complexity,
+    dead_code
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
