@@ -233,9 +233,19 @@ pub async fn oauth_state_consume_race(repos: Repositories) {
     states(&repos).race().await;
 }
 
-/// Deleting a user removes their linked accounts.
+/// Deleting a user removes their linked accounts and the states linking a provider to them.
 pub async fn oauth_user_delete_cascades(repos: Repositories) {
     let account = linked(&repos).await;
+    let now = now();
+    let linking = OauthState {
+        link_user_id: Some(account.user_id),
+        ..oauth_state(now + Duration::minutes(10))
+    };
+    let oauth = repo(&repos);
+    oauth
+        .create_oauth_state(&linking)
+        .await
+        .expect("create_oauth_state");
     repos
         .users
         .delete_user(account.user_id)
@@ -245,5 +255,11 @@ pub async fn oauth_user_delete_cascades(repos: Repositories) {
         find(&repos, &account).await,
         None,
         "linked accounts cascade"
+    );
+    let state = oauth.consume_oauth_state(&linking.state, now).await;
+    assert_eq!(
+        state.expect("consume"),
+        None,
+        "states linking the user cascade"
     );
 }

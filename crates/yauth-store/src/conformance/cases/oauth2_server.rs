@@ -498,7 +498,7 @@ pub async fn oauth2_server_device_poll_states(repos: Repositories) {
     assert_eq!(after, DevicePoll::Invalid, "a consumed code is Invalid");
 }
 
-/// Deleting a user removes their consents and authorization codes.
+/// Deleting a user removes their consents, authorization codes and decided device codes.
 pub async fn oauth2_server_user_delete_cascades(repos: Repositories) {
     let client = create_oauth2_client(&repos).await;
     let user = create_user(&repos).await;
@@ -513,6 +513,16 @@ pub async fn oauth2_server_user_delete_cascades(repos: Repositories) {
         .upsert_consent(&consent)
         .await
         .expect("upsert_consent");
+    let device = device_code(&client.client_id, now + Duration::minutes(5));
+    let server = repo(&repos);
+    server
+        .create_device_code(&device)
+        .await
+        .expect("create_device_code");
+    let decided = server
+        .decide_device_code(&device.user_code, user.id, true, now)
+        .await;
+    assert!(decided.expect("decide_device_code").is_some());
     repos.users.delete_user(user.id).await.expect("delete_user");
     let found = repo(&repos).find_consent(user.id, &client.client_id).await;
     assert_eq!(
@@ -527,5 +537,11 @@ pub async fn oauth2_server_user_delete_cascades(repos: Repositories) {
         code.expect("consume"),
         None,
         "authorization codes cascade with the user"
+    );
+    let poll = poll(&repos, &device.device_code_hash, now).await;
+    assert_eq!(
+        poll,
+        DevicePoll::Invalid,
+        "device codes the user decided cascade"
     );
 }
