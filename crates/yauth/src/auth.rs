@@ -1,0 +1,410 @@
+//! Authentication of requests: the middleware that guards protected routes, and the extractors
+//! handlers use (`AuthUser`, `RequireAdmin`, `RequireScope`).
+
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yauth_entity::{Session, User};
+
+use crate::config::BindingAction;
+use crate::crypto::hash_token;
+use crate::error::ApiError;
+use crate::extract::ClientInfo;
+use crate::state::YAuthState;
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum AuthMethod {
+    /// Session cookie.
+    Session,
+    /// `Authorization: Bearer` JWT.
+    Bearer,
+    /// API key.
+    ApiKey,
+}
+
+/// The authenticated user, put in the request extensions by the auth middleware.
+///
+/// Use it as an extractor in handlers behind the middleware (or `Option<AuthUser>` where
+/// authentication is optional):
+///
+/// ```
+/// use yauth::AuthUser;
+///
+/// async fn whoami(user: AuthUser) -> String {
+///     format!("hello {}", user.email)
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuthUser {
+    /// User id.
+    pub id: Uuid,
+    /// Email.
+    pub email: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Whether the email is verified.
+    pub email_verified: bool,
+    /// Role, e.g. `user` or `admin`.
+    pub role: String,
+    /// Whether the user is banned (always false on an authenticated request).
+    pub banned: bool,
+    /// How the request was authenticated.
+    pub auth_method: AuthMethod,
+    /// Scopes granted to the credential (API keys, tokens); `None` means the user's full rights.
+    pub scopes: Option<Vec<String>>,
+    /// The session, for cookie authentication.
+    #[serde(skip)]
+    pub session_id: Option<Uuid>,
+    /// The admin impersonating this user, if any.
+    #[serde(skip)]
+    pub impersonator_id: Option<Uuid>,
+}
+
+impl AuthUser {
+    /// The authenticated view of a user.
+    pub fn from_user(user: &User, auth_method: AuthMethod, scopes: Option<Vec<String>>) -> Self {
+        Self {
+            id: user.id,
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            email_verified: user.email_verified,
+            role: user.role.clone(),
+            banned: user.banned,
+            auth_method,
+            scopes,
+            session_id: None,
+            impersonator_id: None,
+        }
+    }
+
+    /// Whether the credential carries `scope` (full-rights credentials carry every scope).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|scopes| scopes.iter().any(|s| s == scope))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<AuthUser>()
+            .cloned()
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for AuthUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<AuthUser>().cloned())
+    }
+}
+
+/// Extractor that admits only users with role `admin` (403 otherwise).
+#[derive(Debug, Clone)]
+pub struct RequireAdmin(pub AuthUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequireAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = <AuthUser as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        if user.role == yauth_entity::ADMIN_ROLE {
+            Ok(Self(user))
+        } else {
+            Err(ApiError::forbidden("forbidden", "Administrators only."))
+        }
+    }
+}
+
+/// Names a scope for [`RequireScope`].
+pub trait Scope: Send + Sync + 'static {
+    /// The scope string.
+    const NAME: &'static str;
+}
+
+/// Extractor that admits only credentials carrying scope `S` (403 otherwise).
+///
+/// ```
+/// use yauth::{RequireScope, Scope};
+///
+/// struct ReadReports;
+/// impl Scope for ReadReports {
+///     const NAME: &'static str = "reports:read";
+/// }
+///
+/// async fn reports(RequireScope(user, ..): RequireScope<ReadReports>) -> String {
+///     user.email
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RequireScope<S: Scope>(pub AuthUser, pub PhantomData<S>);
+
+impl<St: Send + Sync, S: Scope> FromRequestParts<St> for RequireScope<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, Self::Rejection> {
+        let user = <AuthUser as FromRequestParts<St>>::from_request_parts(parts, state).await?;
+        if user.has_scope(S::NAME) {
+            Ok(Self(user, PhantomData))
+        } else {
+            Err(ApiError::forbidden(
+                "insufficient_scope",
+                format!("This credential lacks the {} scope.", S::NAME),
+            ))
+        }
+    }
+}
+
+/// The auth middleware: session cookie first, then each plugin's authenticator (bearer, API
+/// key) in plugin order. On success the request gets an [`AuthUser`] extension; otherwise 401.
+pub async fn require_auth(State(state): State<YAuthState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let outcome = authenticate(&state, &parts).await;
+    match outcome {
+        Ok(Some(Authenticated {
+            user,
+            renewed_cookie,
+        })) => {
+            parts.extensions.insert(user);
+            let mut response = next.run(Request::from_parts(parts, body)).await;
+            if let Some(cookie) = renewed_cookie
+                && let Ok(value) = HeaderValue::from_str(&cookie)
+            {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Ok(None) => ApiError::unauthorized().into_response(),
+        Err(Rejected {
+            error,
+            clear_cookie,
+        }) => {
+            let mut response = error.into_response();
+            if clear_cookie
+                && let Ok(value) = HeaderValue::from_str(&state.removal_cookie().to_string())
+            {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+    }
+}
+
+struct Authenticated {
+    user: AuthUser,
+    renewed_cookie: Option<String>,
+}
+
+struct Rejected {
+    error: ApiError,
+    clear_cookie: bool,
+}
+
+impl From<ApiError> for Rejected {
+    fn from(error: ApiError) -> Self {
+        Self {
+            error,
+            clear_cookie: false,
+        }
+    }
+}
+
+async fn authenticate(
+    state: &YAuthState,
+    parts: &Parts,
+) -> Result<Option<Authenticated>, Rejected> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    if let Some(cookie) = jar.get(&state.derived().cookie_name) {
+        let token = cookie.value().to_owned();
+        if let Some(found) = authenticate_session(state, parts, &token).await? {
+            return Ok(Some(found));
+        }
+    }
+    for authenticator in state.authenticators() {
+        if let Some(user) = authenticator.authenticate(parts, state).await? {
+            return Ok(Some(Authenticated {
+                user,
+                renewed_cookie: None,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Validates the session cookie (one storage call), then enforces ban, binding and CSRF, and
+/// renews the session when half of its idle window has passed.
+async fn authenticate_session(
+    state: &YAuthState,
+    parts: &Parts,
+    token: &str,
+) -> Result<Option<Authenticated>, Rejected> {
+    let now = state.now();
+    let sessions = &state.repos().sessions;
+    let Some((session, user)) = sessions
+        .validate_session(&hash_token(token), now)
+        .await
+        .map_err(ApiError::from)?
+    else {
+        return Ok(None);
+    };
+    if user.is_banned_at(now) {
+        sessions
+            .delete_session(session.id)
+            .await
+            .map_err(ApiError::from)?;
+        return Err(Rejected {
+            error: ApiError::forbidden("account_banned", "This account is banned."),
+            clear_cookie: true,
+        });
+    }
+    check_binding(state, parts, &session).await?;
+    check_origin(state, parts)?;
+    let renewed_cookie = renew_if_due(state, &session, token, now).await?;
+    let mut auth = AuthUser::from_user(&user, AuthMethod::Session, None);
+    auth.session_id = Some(session.id);
+    auth.impersonator_id = session.impersonator_id;
+    Ok(Some(Authenticated {
+        user: auth,
+        renewed_cookie,
+    }))
+}
+
+async fn check_binding(
+    state: &YAuthState,
+    parts: &Parts,
+    session: &Session,
+) -> Result<(), Rejected> {
+    let cfg = &state.config().session;
+    if !cfg.bind_ip && !cfg.bind_user_agent {
+        return Ok(());
+    }
+    let client = ClientInfo::from_parts(parts, state);
+    let ip_changed = cfg.bind_ip && session.ip_address != client.ip.map(|ip| ip.to_string());
+    let ua_changed = cfg.bind_user_agent && session.user_agent != client.user_agent;
+    if !ip_changed && !ua_changed {
+        return Ok(());
+    }
+    match cfg.binding_action {
+        BindingAction::Warn => {
+            tracing::warn!(
+                session_id = %session.id,
+                user_id = %session.user_id,
+                ip_changed,
+                user_agent_changed = ua_changed,
+                "session used from a different client"
+            );
+            Ok(())
+        }
+        BindingAction::Invalidate => {
+            tracing::warn!(session_id = %session.id, user_id = %session.user_id, "session binding mismatch: session invalidated");
+            state
+                .repos()
+                .sessions
+                .delete_session(session.id)
+                .await
+                .map_err(ApiError::from)?;
+            Err(Rejected {
+                error: ApiError::unauthorized_with(
+                    "session_binding_mismatch",
+                    "This session was created on another device or network; sign in again.",
+                ),
+                clear_cookie: true,
+            })
+        }
+    }
+}
+
+/// CSRF defence for cookie-authenticated requests: unsafe methods must come from a trusted
+/// origin, shown by `Origin` or, failing that, `Referer`.
+fn check_origin(state: &YAuthState, parts: &Parts) -> Result<(), Rejected> {
+    if matches!(
+        parts.method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
+        return Ok(());
+    }
+    match request_origin(&parts.headers) {
+        Some(origin) if state.derived().trusted_origins.contains(&origin) => Ok(()),
+        _ => Err(ApiError::forbidden(
+            "csrf_rejected",
+            "Cross-site request refused: send the Origin header of a trusted origin.",
+        )
+        .into()),
+    }
+}
+
+/// For public routes that create sessions (login): an `Origin` that is present must be trusted;
+/// requests without one (non-browser clients) pass.
+pub(crate) fn check_origin_if_present(
+    state: &YAuthState,
+    headers: &axum::http::HeaderMap,
+) -> Result<(), ApiError> {
+    match request_origin(headers) {
+        Some(origin) if !state.derived().trusted_origins.contains(&origin) => {
+            Err(ApiError::forbidden(
+                "csrf_rejected",
+                "Cross-site request refused: this origin is not trusted.",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn request_origin(headers: &axum::http::HeaderMap) -> Option<String> {
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if origin != "null" {
+            return url::Url::parse(origin)
+                .ok()
+                .map(|u| crate::config::origin_of(&u));
+        }
+        return Some("null".to_owned());
+    }
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| crate::config::origin_of(&u))
+}
+
+/// Sliding renewal: the idle window a session was created with (`expires_at - last_seen_at`) is
+/// kept; once less than half of it remains, the session is extended (never past its absolute
+/// end). Persistent (remember-me) cookies are re-issued with the new lifetime.
+async fn renew_if_due(
+    state: &YAuthState,
+    session: &Session,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Option<String>, Rejected> {
+    let window = session.expires_at - session.last_seen_at;
+    if session.expires_at - now >= window / 2 || session.expires_at >= session.absolute_expires_at {
+        return Ok(None);
+    }
+    let new_expiry = (now + window).min(session.absolute_expires_at);
+    state
+        .repos()
+        .sessions
+        .extend_session(session.id, new_expiry, now)
+        .await
+        .map_err(ApiError::from)?;
+    let persistent = window > state.config().session.ttl;
+    Ok(persistent.then(|| {
+        state
+            .session_cookie(token.to_owned(), Some(new_expiry - now))
+            .to_string()
+    }))
+}

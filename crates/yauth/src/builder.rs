@@ -1,0 +1,250 @@
+//! Assembling yauth: the builder, its validation, and the resulting router.
+
+use std::sync::Arc;
+
+use axum::Router;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use yauth_store::{Clock, DatabaseBackend, Repositories, SystemClock};
+
+use crate::auth::require_auth;
+use crate::config::YAuthConfig;
+use crate::email::{DefaultTemplates, EmailSender, EmailTemplates};
+use crate::plugin::YAuthPlugin;
+use crate::state::{Inner, YAuthState};
+
+/// Why [`YAuthBuilder::build`] refused the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A setting is invalid.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// An enabled plugin needs repositories the backend does not provide.
+    #[error("the storage backend does not support the {plugin} plugin")]
+    MissingRepository {
+        /// The plugin.
+        plugin: &'static str,
+    },
+    /// An enabled plugin sends email but no sender was configured.
+    #[error(
+        "the {plugin} plugin sends email: configure a sender with with_email_sender \
+         (e.g. LogEmailSender for development, SmtpEmailSender in production)"
+    )]
+    MissingEmailSender {
+        /// The plugin.
+        plugin: &'static str,
+    },
+    /// Two plugins share a name.
+    #[error("plugin {0:?} is registered twice")]
+    DuplicatePlugin(String),
+    /// A plugin's own configuration is invalid.
+    #[error("invalid {plugin} configuration: {message}")]
+    InvalidPluginConfig {
+        /// The plugin.
+        plugin: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A built-in plugin waiting for the state to exist.
+pub(crate) struct PendingPlugin {
+    pub plugin: Arc<dyn YAuthPlugin>,
+    pub requires: Option<&'static str>,
+    pub sends_email: bool,
+}
+
+/// Composes yauth from a backend, a configuration and plugins.
+///
+/// ```
+/// use yauth::{YAuthBuilder, YAuthConfig};
+/// use yauth::backends::memory::InMemoryBackend;
+/// use yauth::email::LogEmailSender;
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let yauth = YAuthBuilder::new(InMemoryBackend::new(), YAuthConfig::new("http://localhost:3000"))
+///     .with_email_sender(LogEmailSender)
+///     .with_email_password(Default::default())
+///     .build()
+///     .await
+///     .expect("valid configuration");
+/// let app: axum::Router = axum::Router::new().nest("/api/auth", yauth.router());
+/// # let _ = app;
+/// # });
+/// ```
+pub struct YAuthBuilder {
+    repos: Repositories,
+    config: YAuthConfig,
+    clock: Arc<dyn Clock>,
+    email: Option<Arc<dyn EmailSender>>,
+    templates: Arc<dyn EmailTemplates>,
+    plugins: Vec<PendingPlugin>,
+    errors: Vec<BuildError>,
+}
+
+impl YAuthBuilder {
+    /// Starts a builder over `backend` with `config`.
+    pub fn new(backend: impl DatabaseBackend, config: YAuthConfig) -> Self {
+        Self {
+            repos: backend.repositories(),
+            config,
+            clock: Arc::new(SystemClock),
+            email: None,
+            templates: Arc::new(DefaultTemplates),
+            plugins: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Replaces the clock (tests move time with [`yauth_store::ManualClock`]).
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Sets how email is sent.
+    pub fn with_email_sender(mut self, sender: impl EmailSender) -> Self {
+        self.email = Some(Arc::new(sender));
+        self
+    }
+
+    /// Replaces the email texts.
+    pub fn with_email_templates(mut self, templates: impl EmailTemplates) -> Self {
+        self.templates = Arc::new(templates);
+        self
+    }
+
+    /// Adds a custom plugin; it runs after the built-in ones, in the order added.
+    pub fn with_plugin(mut self, plugin: Box<dyn YAuthPlugin>) -> Self {
+        self.plugins.push(PendingPlugin {
+            plugin: Arc::from(plugin),
+            requires: None,
+            sends_email: false,
+        });
+        self
+    }
+
+    pub(crate) fn add_builtin(mut self, pending: PendingPlugin) -> Self {
+        self.plugins.push(pending);
+        self
+    }
+
+    pub(crate) fn add_error(mut self, error: BuildError) -> Self {
+        self.errors.push(error);
+        self
+    }
+
+    /// Validates everything and assembles yauth. Never panics: every problem is a
+    /// [`BuildError`]. Starts the background purge of expired rows when configured (so it must
+    /// run inside a Tokio runtime).
+    pub async fn build(self) -> Result<YAuth, BuildError> {
+        if let Some(error) = self.errors.into_iter().next() {
+            return Err(error);
+        }
+        let derived = self.config.validate()?;
+        let mut names = std::collections::HashSet::new();
+        for pending in &self.plugins {
+            let name = pending.plugin.name();
+            if !names.insert(name) {
+                return Err(BuildError::DuplicatePlugin(name.to_owned()));
+            }
+            if let Some(repo) = pending.requires
+                && !self.repos.supports(repo)
+            {
+                return Err(BuildError::MissingRepository { plugin: name });
+            }
+            if pending.sends_email && self.email.is_none() {
+                return Err(BuildError::MissingEmailSender { plugin: name });
+            }
+        }
+        let plugins: Vec<Arc<dyn YAuthPlugin>> =
+            self.plugins.into_iter().map(|p| p.plugin).collect();
+        let authenticators = plugins.iter().filter_map(|p| p.authenticator()).collect();
+        let purge_interval = self.config.purge_interval;
+        let state = YAuthState::new(Inner {
+            repos: self.repos,
+            config: self.config,
+            derived,
+            clock: self.clock,
+            email: self
+                .email
+                .unwrap_or_else(|| Arc::new(crate::email::LogEmailSender)),
+            templates: self.templates,
+            plugins,
+            authenticators,
+        });
+        let (router, openapi) = assemble(&state);
+        let purge = purge_interval.map(|every| crate::purge::spawn(state.clone(), every));
+        Ok(YAuth {
+            state,
+            router,
+            openapi,
+            _purge: purge,
+        })
+    }
+}
+
+/// Public routes as they are; protected routes (the core's and every plugin's) behind the auth
+/// middleware.
+fn assemble(state: &YAuthState) -> (Router, OpenApi) {
+    let mut public = OpenApiRouter::new();
+    let mut protected = crate::routes::core::router(state);
+    for plugin in state.plugins() {
+        public = public.merge(plugin.public_routes(state));
+        protected = protected.merge(plugin.protected_routes(state));
+    }
+    let protected = protected.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        require_auth,
+    ));
+    let (router, mut openapi) = OpenApiRouter::with_openapi(crate::openapi::base_document())
+        .merge(public)
+        .merge(protected)
+        .split_for_parts();
+    crate::openapi::finish(&mut openapi);
+    (router, openapi)
+}
+
+/// Assembled yauth: its router, OpenAPI document and state.
+pub struct YAuth {
+    state: YAuthState,
+    router: Router,
+    openapi: OpenApi,
+    _purge: Option<crate::purge::PurgeTask>,
+}
+
+impl std::fmt::Debug for YAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("YAuth")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl YAuth {
+    /// The routes, to nest under a prefix such as `/api/auth`. Serve the app with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` so yauth sees client addresses
+    /// (rate limits, session binding).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// The OpenAPI 3.1 document, derived from the very routes [`router`](Self::router) serves.
+    pub fn openapi(&self) -> &OpenApi {
+        &self.openapi
+    }
+
+    /// The shared state (for custom handlers and plugins).
+    pub fn state(&self) -> &YAuthState {
+        &self.state
+    }
+
+    /// Puts `router` behind yauth's auth middleware: its handlers can take [`crate::AuthUser`].
+    pub fn protect<S: Clone + Send + Sync + 'static>(&self, router: Router<S>) -> Router<S> {
+        router.route_layer(axum::middleware::from_fn_with_state(
+            self.state.clone(),
+            require_auth,
+        ))
+    }
+}

@@ -1,0 +1,182 @@
+//! Auth events, what plugins answer to them, and their dispatch (audit log first, then plugins in
+//! order).
+
+use std::net::IpAddr;
+
+use serde_json::json;
+use uuid::Uuid;
+use yauth_entity::{AuditLogEntry, new_id};
+
+use crate::state::YAuthState;
+
+/// Something that happened in an auth flow. Every event is written to the audit log and then
+/// offered to each plugin's [`on_event`](crate::YAuthPlugin::on_event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthEvent {
+    /// A new account was created.
+    UserRegistered {
+        /// The new user.
+        user_id: Uuid,
+    },
+    /// Credentials were verified; a plugin may still demand MFA or block.
+    LoginSucceeded {
+        /// The user.
+        user_id: Uuid,
+        /// How they proved it, e.g. `password`.
+        method: &'static str,
+    },
+    /// A login attempt failed.
+    LoginFailed {
+        /// The user, when the account exists.
+        user_id: Option<Uuid>,
+        /// Why, e.g. `invalid_password`.
+        reason: &'static str,
+    },
+    /// A session was created.
+    SessionCreated {
+        /// The user.
+        user_id: Uuid,
+        /// The session.
+        session_id: Uuid,
+    },
+    /// A session was ended by its user.
+    Logout {
+        /// The user.
+        user_id: Uuid,
+        /// The session.
+        session_id: Uuid,
+    },
+    /// The password was changed or reset.
+    PasswordChanged {
+        /// The user.
+        user_id: Uuid,
+    },
+    /// A password reset was requested for an existing account.
+    PasswordResetRequested {
+        /// The user.
+        user_id: Uuid,
+    },
+    /// The user proved they own their email.
+    EmailVerified {
+        /// The user.
+        user_id: Uuid,
+    },
+    /// The user changed their profile.
+    ProfileUpdated {
+        /// The user.
+        user_id: Uuid,
+    },
+    /// Someone tried to register an email that already has an account.
+    DuplicateRegistration {
+        /// The existing account.
+        user_id: Uuid,
+    },
+}
+
+impl AuthEvent {
+    /// The audit-log event type, e.g. `login_succeeded`.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Self::UserRegistered { .. } => "user_registered",
+            Self::LoginSucceeded { .. } => "login_succeeded",
+            Self::LoginFailed { .. } => "login_failed",
+            Self::SessionCreated { .. } => "session_created",
+            Self::Logout { .. } => "logout",
+            Self::PasswordChanged { .. } => "password_changed",
+            Self::PasswordResetRequested { .. } => "password_reset_requested",
+            Self::EmailVerified { .. } => "email_verified",
+            Self::ProfileUpdated { .. } => "profile_updated",
+            Self::DuplicateRegistration { .. } => "duplicate_registration",
+        }
+    }
+
+    /// The user the event is about, if known.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Self::UserRegistered { user_id }
+            | Self::LoginSucceeded { user_id, .. }
+            | Self::SessionCreated { user_id, .. }
+            | Self::Logout { user_id, .. }
+            | Self::PasswordChanged { user_id }
+            | Self::PasswordResetRequested { user_id }
+            | Self::EmailVerified { user_id }
+            | Self::ProfileUpdated { user_id }
+            | Self::DuplicateRegistration { user_id } => Some(*user_id),
+            Self::LoginFailed { user_id, .. } => *user_id,
+        }
+    }
+
+    fn metadata(&self) -> Option<serde_json::Value> {
+        match self {
+            Self::LoginSucceeded { method, .. } => Some(json!({ "method": method })),
+            Self::LoginFailed { reason, .. } => Some(json!({ "reason": reason })),
+            Self::SessionCreated { session_id, .. } | Self::Logout { session_id, .. } => {
+                Some(json!({ "session_id": session_id }))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A plugin's answer to an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventResponse {
+    /// Carry on.
+    Continue,
+    /// Stop the login here: the client must complete MFA for `pending_session_id`.
+    RequireMfa {
+        /// Opaque id of the pending login, for the MFA verification route.
+        pending_session_id: String,
+    },
+    /// Refuse the operation.
+    Block {
+        /// HTTP status to answer with.
+        status: u16,
+        /// Stable error code.
+        code: &'static str,
+        /// Message for the user.
+        message: String,
+    },
+}
+
+/// Where an event comes from.
+#[derive(Debug, Clone, Default)]
+pub struct EventContext {
+    /// The client's IP.
+    pub ip: Option<IpAddr>,
+    /// The client's User-Agent.
+    pub user_agent: Option<String>,
+}
+
+impl YAuthState {
+    /// Writes the audit row, then offers the event to every plugin in registration order
+    /// (built-in plugins first, then those added with `with_plugin`). The first answer other
+    /// than `Continue` is returned and the remaining plugins are not asked.
+    pub async fn emit(&self, event: AuthEvent, ctx: &EventContext) -> EventResponse {
+        let entry = AuditLogEntry {
+            id: new_id(),
+            user_id: event.user_id(),
+            event_type: event.event_type().to_owned(),
+            metadata: event.metadata(),
+            ip_address: ctx.ip.map(|ip| ip.to_string()),
+            created_at: self.now(),
+        };
+        if let Err(error) = self.repos().audit.append_audit(&entry).await {
+            tracing::error!(%error, event = event.event_type(), "audit log write failed");
+        }
+        for plugin in self.plugins() {
+            let answer = plugin.on_event(&event, ctx, self).await;
+            if answer != EventResponse::Continue {
+                tracing::info!(
+                    plugin = plugin.name(),
+                    event = event.event_type(),
+                    ?answer,
+                    "plugin intercepted event"
+                );
+                return answer;
+            }
+        }
+        EventResponse::Continue
+    }
+}

@@ -1,0 +1,86 @@
+//! The plugin trait: every feature, built-in or custom, is a plugin.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::http::request::Parts;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::events::{AuthEvent, EventContext, EventResponse};
+use crate::state::YAuthState;
+
+/// A feature of yauth: routes, event hooks and, optionally, a way to authenticate requests.
+///
+/// Plugins run in a fixed order: the built-in plugins in the order of the `with_*` calls, then
+/// custom plugins in the order of [`with_plugin`](crate::YAuthBuilder::with_plugin). Events go
+/// to them in that order (see [`YAuthState::emit`]).
+///
+/// ```
+/// use async_trait::async_trait;
+/// use yauth::{AuthEvent, EventContext, EventResponse, YAuthPlugin, YAuthState};
+///
+/// /// Refuses logins during a maintenance window.
+/// struct Maintenance;
+///
+/// #[async_trait]
+/// impl YAuthPlugin for Maintenance {
+///     fn name(&self) -> &'static str {
+///         "maintenance"
+///     }
+///
+///     async fn on_event(&self, event: &AuthEvent, _: &EventContext, _: &YAuthState) -> EventResponse {
+///         match event {
+///             AuthEvent::LoginSucceeded { .. } => EventResponse::Block {
+///                 status: 503,
+///                 code: "maintenance",
+///                 message: "Back soon.".into(),
+///             },
+///             _ => EventResponse::Continue,
+///         }
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait YAuthPlugin: Send + Sync + 'static {
+    /// Unique name, shown by the status plugin.
+    fn name(&self) -> &'static str;
+
+    /// Routes reachable without authentication. The router must have its state applied.
+    fn public_routes(&self, _state: &YAuthState) -> OpenApiRouter {
+        OpenApiRouter::new()
+    }
+
+    /// Routes behind the auth middleware: handlers can take [`AuthUser`].
+    fn protected_routes(&self, _state: &YAuthState) -> OpenApiRouter {
+        OpenApiRouter::new()
+    }
+
+    /// A way to authenticate requests (bearer tokens, API keys), tried after the session cookie.
+    fn authenticator(&self) -> Option<Arc<dyn Authenticator>> {
+        None
+    }
+
+    /// Reacts to an event. The default carries on.
+    async fn on_event(
+        &self,
+        _event: &AuthEvent,
+        _ctx: &EventContext,
+        _state: &YAuthState,
+    ) -> EventResponse {
+        EventResponse::Continue
+    }
+}
+
+/// Authenticates a request from its headers.
+#[async_trait]
+pub trait Authenticator: Send + Sync + 'static {
+    /// `Ok(None)` when the request carries no credential of this kind; `Err` when it carries one
+    /// that is invalid.
+    async fn authenticate(
+        &self,
+        parts: &Parts,
+        state: &YAuthState,
+    ) -> Result<Option<AuthUser>, ApiError>;
+}

@@ -1,0 +1,258 @@
+//! The email-password plugin: configuration, registration with the builder, and the password
+//! rules shared by its routes.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use time::Duration;
+use utoipa_axum::router::OpenApiRouter;
+use uuid::Uuid;
+use yauth_entity::{PasswordCredential, PasswordHistoryEntry, new_id};
+use yauth_store::EmailPasswordRepository;
+
+use super::hibp::{BreachCheck, HibpChecker, HibpConfig};
+use super::policy::PasswordPolicyConfig;
+use crate::builder::{BuildError, PendingPlugin, YAuthBuilder};
+use crate::crypto::verify_password;
+use crate::error::ApiError;
+use crate::plugin::YAuthPlugin;
+use crate::state::YAuthState;
+
+/// Settings of the email-password plugin.
+#[derive(Debug, Clone)]
+pub struct EmailPasswordConfig {
+    /// Refuse login until the email is verified (default: true).
+    pub require_email_verification: bool,
+    /// Lifetime of verification links (default: 24 hours).
+    pub verification_ttl: Duration,
+    /// Lifetime of password-reset links (default: 30 minutes).
+    pub reset_ttl: Duration,
+    /// Password rules.
+    pub policy: PasswordPolicyConfig,
+    /// Breached-password check against the HaveIBeenPwned range API.
+    pub hibp: HibpConfig,
+}
+
+impl Default for EmailPasswordConfig {
+    fn default() -> Self {
+        Self {
+            require_email_verification: true,
+            verification_ttl: Duration::hours(24),
+            reset_ttl: Duration::minutes(30),
+            policy: PasswordPolicyConfig::default(),
+            hibp: HibpConfig::default(),
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub config: EmailPasswordConfig,
+    pub hibp: Option<HibpChecker>,
+}
+
+/// The plugin itself; added with [`YAuthBuilder::with_email_password`].
+pub struct EmailPasswordPlugin {
+    inner: Arc<Inner>,
+}
+
+/// State of the plugin's handlers: the core state plus the plugin's settings.
+#[derive(Clone)]
+pub(crate) struct EpState {
+    pub core: YAuthState,
+    pub ep: Arc<Inner>,
+}
+
+impl FromRef<EpState> for YAuthState {
+    fn from_ref(state: &EpState) -> Self {
+        state.core.clone()
+    }
+}
+
+impl YAuthBuilder {
+    /// Enables registration, login, email verification and password management.
+    pub fn with_email_password(self, config: EmailPasswordConfig) -> Self {
+        if let Err(message) = config.policy.validate_config() {
+            return self.add_error(BuildError::InvalidPluginConfig {
+                plugin: "email-password",
+                message,
+            });
+        }
+        if config.verification_ttl <= Duration::ZERO || config.reset_ttl <= Duration::ZERO {
+            return self.add_error(BuildError::InvalidPluginConfig {
+                plugin: "email-password",
+                message: "verification_ttl and reset_ttl must be positive".into(),
+            });
+        }
+        let hibp = if config.hibp.enabled {
+            match HibpChecker::new(config.hibp.clone()) {
+                Ok(checker) => Some(checker),
+                Err(error) => {
+                    return self.add_error(BuildError::InvalidPluginConfig {
+                        plugin: "email-password",
+                        message: error.to_string(),
+                    });
+                }
+            }
+        } else {
+            None
+        };
+        self.add_builtin(PendingPlugin {
+            plugin: Arc::new(EmailPasswordPlugin {
+                inner: Arc::new(Inner { config, hibp }),
+            }),
+            requires: Some("email-password"),
+            sends_email: true,
+        })
+    }
+}
+
+impl YAuthPlugin for EmailPasswordPlugin {
+    fn name(&self) -> &'static str {
+        "email-password"
+    }
+
+    fn public_routes(&self, state: &YAuthState) -> OpenApiRouter {
+        super::routes::public(self.state(state))
+    }
+
+    fn protected_routes(&self, state: &YAuthState) -> OpenApiRouter {
+        super::routes::protected(self.state(state))
+    }
+}
+
+impl EmailPasswordPlugin {
+    fn state(&self, core: &YAuthState) -> EpState {
+        EpState {
+            core: core.clone(),
+            ep: self.inner.clone(),
+        }
+    }
+}
+
+impl EpState {
+    pub(crate) fn repo(&self) -> Result<Arc<dyn EmailPasswordRepository>, ApiError> {
+        // The builder refused to start without this repository, so this cannot fail at runtime.
+        yauth_store::require(&self.core.repos().email_password, "email-password")
+            .map_err(ApiError::from)
+    }
+
+    /// Policy and breach checks for a new password (before any account is touched).
+    pub(crate) async fn check_new_password(
+        &self,
+        password: &str,
+        email: &str,
+    ) -> Result<(), ApiError> {
+        if let Err(violations) = self.ep.config.policy.check(password, email) {
+            let message = violations
+                .iter()
+                .map(|v| v.message())
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Err(ApiError::bad_request("weak_password", message));
+        }
+        if let Some(hibp) = &self.ep.hibp {
+            let check = hibp.check(password).await;
+            if matches!(check, BreachCheck::Unavailable) {
+                tracing::warn!("breached-password check unavailable");
+            }
+            if !hibp.allows(&check) {
+                return Err(ApiError::bad_request(
+                    "breached_password",
+                    "This password appears in known data breaches; choose another one.",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a password equal to the current one or one of the last
+    /// `password_history_count` passwords (when history is enabled).
+    pub(crate) async fn check_history(
+        &self,
+        user_id: Uuid,
+        password: &str,
+    ) -> Result<(), ApiError> {
+        let keep = self.ep.config.policy.password_history_count;
+        if keep == 0 {
+            return Ok(());
+        }
+        let repo = self.repo()?;
+        let mut hashes = Vec::new();
+        if let Some(current) = repo.find_password(user_id).await? {
+            hashes.push(current.password_hash);
+        }
+        hashes.extend(
+            repo.password_history(user_id, keep)
+                .await?
+                .into_iter()
+                .map(|h| h.password_hash),
+        );
+        for hash in hashes {
+            if verify_password(&hash, password).await {
+                return Err(ApiError::bad_request(
+                    "password_reused",
+                    format!("Choose a password you have not used in your last {keep} passwords."),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores a new password hash, moving the old one into the history when history is kept.
+    pub(crate) async fn replace_password(
+        &self,
+        user_id: Uuid,
+        new_hash: String,
+    ) -> Result<(), ApiError> {
+        let repo = self.repo()?;
+        let now = self.core.now();
+        let keep = self.ep.config.policy.password_history_count;
+        if keep > 0
+            && let Some(old) = repo.find_password(user_id).await?
+        {
+            repo.add_password_history(
+                &PasswordHistoryEntry {
+                    id: new_id(),
+                    user_id,
+                    password_hash: old.password_hash,
+                    created_at: old.updated_at,
+                },
+                keep,
+            )
+            .await?;
+        }
+        repo.set_password(&PasswordCredential {
+            user_id,
+            password_hash: new_hash,
+            updated_at: now,
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// A plausible email address: one `@`, non-empty parts, a dot in the domain, no spaces or
+/// control characters, at most 254 characters.
+pub(crate) fn validate_email(email: &str) -> Result<(), ApiError> {
+    let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_email",
+            "This is not a valid email address.",
+        ))
+    }
+}

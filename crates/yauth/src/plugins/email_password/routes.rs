@@ -1,0 +1,555 @@
+//! The routes of the email-password plugin.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yauth_entity::{EmailVerification, PasswordReset, User, UserUpdate, new_id, normalize_email};
+use yauth_store::constraint;
+
+use super::plugin::{EpState, validate_email};
+use crate::auth::{AuthMethod, AuthUser};
+use crate::crypto::{dummy_verify, hash_password, hash_token, random_token, verify_password};
+use crate::email::{
+    AccountExistsContext, PasswordChangedContext, PasswordResetContext, VerifyEmailContext,
+};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::events::{AuthEvent, EventResponse};
+use crate::extract::{ClientInfo, Json};
+use crate::routes::core::MessageResponse;
+
+pub(crate) fn public(state: EpState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(verify_email))
+        .routes(routes!(resend_verification))
+        .routes(routes!(forgot_password))
+        .routes(routes!(reset_password))
+        .with_state(state)
+}
+
+pub(crate) fn protected(state: EpState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(change_password))
+        .with_state(state)
+}
+
+const REGISTER_ANSWER: &str = "Registration received. Check your email for what to do next.";
+const EMAIL_SENT_ANSWER: &str = "If an account exists for this address, we have sent it an email.";
+
+fn hash_failed(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(e)
+}
+
+/// Registration form.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// Email address (case-insensitive).
+    pub email: String,
+    /// Password, checked against the password policy and known breaches.
+    pub password: String,
+    /// Optional display name.
+    pub display_name: Option<String>,
+}
+
+/// Registers an account. Answers identically whether or not the email is taken; the owner of an
+/// existing account is told by email instead.
+#[utoipa::path(post, path = "/register", tag = "email-password", request_body = RegisterRequest,
+    responses((status = 202, body = MessageResponse), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn register(
+    State(s): State<EpState>,
+    client: ClientInfo,
+    Json(body): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, axum::Json<MessageResponse>)> {
+    let core = &s.core;
+    let limit = core.config().rate_limits.register;
+    core.rate_limit("register", &format!("ip:{}", client.ip_bucket()), limit)
+        .await?;
+    let email = normalize_email(&body.email);
+    validate_email(&email)?;
+    core.rate_limit("register", &format!("email:{email}"), limit)
+        .await?;
+    s.check_new_password(&body.password, &email).await?;
+    let display_name = body
+        .display_name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(100).collect::<String>());
+    // Hash before looking the address up, so both outcomes cost the same.
+    let password_hash = hash_password(&body.password).await.map_err(hash_failed)?;
+    let now = core.now();
+    let mut user = User::new(new_id(), &email, now);
+    user.display_name = display_name;
+    user.email_verified = !s.ep.config.require_email_verification;
+    match core.repos().users.create_user(&user).await {
+        Ok(()) => {
+            s.replace_password(user.id, password_hash).await?;
+            core.emit(
+                AuthEvent::UserRegistered { user_id: user.id },
+                &client.event_context(),
+            )
+            .await;
+            if s.ep.config.require_email_verification {
+                send_verification(&s, &user).await?;
+            }
+        }
+        Err(e) if e.is_conflict_on(constraint::USERS_EMAIL) => {
+            if let Some(existing) = core.repos().users.find_user_by_email(&email).await? {
+                core.emit(
+                    AuthEvent::DuplicateRegistration {
+                        user_id: existing.id,
+                    },
+                    &client.event_context(),
+                )
+                .await;
+                let message = core.templates().account_exists(&AccountExistsContext {
+                    app_name: core.config().app_name.clone(),
+                    email: existing.email.clone(),
+                    login_link: core.email_link("login", ""),
+                    reset_link: core.email_link("forgot-password", ""),
+                });
+                core.send_email_in_background(message);
+            }
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok((StatusCode::ACCEPTED, MessageResponse::new(REGISTER_ANSWER)))
+}
+
+async fn send_verification(s: &EpState, user: &User) -> Result<(), ApiError> {
+    let core = &s.core;
+    let now = core.now();
+    let token = random_token();
+    let ttl = s.ep.config.verification_ttl;
+    s.repo()?
+        .create_email_verification(&EmailVerification {
+            id: new_id(),
+            user_id: user.id,
+            token_hash: hash_token(&token),
+            expires_at: now + ttl,
+            created_at: now,
+        })
+        .await?;
+    let message = core.templates().verify_email(&VerifyEmailContext {
+        app_name: core.config().app_name.clone(),
+        email: user.email.clone(),
+        link: core.email_link("verify-email", &token),
+        expires_in_minutes: u64::try_from(ttl.whole_minutes()).unwrap_or(0),
+    });
+    core.send_email_in_background(message);
+    Ok(())
+}
+
+/// Login form.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// Email address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// Keep the session for `remember_me_ttl` with a persistent cookie.
+    #[serde(default)]
+    pub remember_me: bool,
+}
+
+/// The outcome of a login.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// The signed-in user; absent when MFA is still required.
+    pub user: Option<AuthUser>,
+    /// Whether a second factor must be verified (at `/mfa/verify`) before a session exists.
+    pub mfa_required: bool,
+    /// The pending login to complete with MFA.
+    pub pending_session_id: Option<String>,
+}
+
+/// Signs in with email and password and sets the session cookie.
+#[utoipa::path(post, path = "/login", tag = "email-password", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login(
+    State(s): State<EpState>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Json(body): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let core = &s.core;
+    crate::auth::check_origin_if_present(core, &headers)?;
+    let limit = core.config().rate_limits.login;
+    core.rate_limit("login", &format!("ip:{}", client.ip_bucket()), limit)
+        .await?;
+    let email = normalize_email(&body.email);
+    core.rate_limit("login", &format!("email:{email}"), limit)
+        .await?;
+    let ctx = client.event_context();
+    let invalid =
+        || ApiError::unauthorized_with("invalid_credentials", "Invalid email or password.");
+
+    let user = core.repos().users.find_user_by_email(&email).await?;
+    let stored = match &user {
+        Some(u) => s.repo()?.find_password(u.id).await?,
+        None => None,
+    };
+    let (Some(user), Some(stored)) = (user, stored) else {
+        dummy_verify(&body.password).await;
+        core.emit(
+            AuthEvent::LoginFailed {
+                user_id: None,
+                reason: "unknown_account",
+            },
+            &ctx,
+        )
+        .await;
+        return Err(invalid());
+    };
+    if !verify_password(&stored.password_hash, &body.password).await {
+        let answer = core
+            .emit(
+                AuthEvent::LoginFailed {
+                    user_id: Some(user.id),
+                    reason: "invalid_password",
+                },
+                &ctx,
+            )
+            .await;
+        return Err(blocked(answer).unwrap_or_else(invalid));
+    }
+    let now = core.now();
+    if user.is_banned_at(now) {
+        return Err(ApiError::forbidden(
+            "account_banned",
+            "This account is banned.",
+        ));
+    }
+    if s.ep.config.require_email_verification && !user.email_verified {
+        return Err(ApiError::forbidden(
+            "email_not_verified",
+            "Verify your email address before signing in.",
+        ));
+    }
+    match core
+        .emit(
+            AuthEvent::LoginSucceeded {
+                user_id: user.id,
+                method: "password",
+            },
+            &ctx,
+        )
+        .await
+    {
+        EventResponse::Continue => {}
+        EventResponse::RequireMfa { pending_session_id } => {
+            return Ok(axum::Json(LoginResponse {
+                user: None,
+                mfa_required: true,
+                pending_session_id: Some(pending_session_id),
+            })
+            .into_response());
+        }
+        block => return Err(blocked(block).unwrap_or_else(invalid)),
+    }
+    let (token, session) = core
+        .create_session(&user, &client, body.remember_me, None)
+        .await?;
+    core.emit(
+        AuthEvent::SessionCreated {
+            user_id: user.id,
+            session_id: session.id,
+        },
+        &ctx,
+    )
+    .await;
+    let cookie = core.session_cookie(token, core.cookie_max_age(body.remember_me));
+    let mut me = AuthUser::from_user(&user, AuthMethod::Session, None);
+    me.session_id = Some(session.id);
+    Ok((
+        jar.add(cookie),
+        axum::Json(LoginResponse {
+            user: Some(me),
+            mfa_required: false,
+            pending_session_id: None,
+        }),
+    )
+        .into_response())
+}
+
+/// A plugin's `Block` as an error.
+fn blocked(answer: EventResponse) -> Option<ApiError> {
+    match answer {
+        EventResponse::Block {
+            status,
+            code,
+            message,
+        } => Some(ApiError::new(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+            code,
+            message,
+        )),
+        _ => None,
+    }
+}
+
+/// A token from an email link.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// The token.
+    pub token: String,
+}
+
+/// Verifies the email address with the token from the verification email.
+#[utoipa::path(post, path = "/verify-email", tag = "email-password", request_body = TokenRequest,
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn verify_email(
+    State(s): State<EpState>,
+    client: ClientInfo,
+    Json(body): Json<TokenRequest>,
+) -> ApiResult<axum::Json<MessageResponse>> {
+    let core = &s.core;
+    let limit = core.config().rate_limits.token_submit;
+    core.rate_limit("token", &format!("ip:{}", client.ip_bucket()), limit)
+        .await?;
+    let now = core.now();
+    let Some(verification) = s
+        .repo()?
+        .consume_email_verification(&hash_token(&body.token), now)
+        .await?
+    else {
+        return Err(invalid_token());
+    };
+    let update = UserUpdate {
+        email_verified: Some(true),
+        ..UserUpdate::default()
+    };
+    core.repos()
+        .users
+        .update_user(verification.user_id, &update, now)
+        .await?;
+    core.emit(
+        AuthEvent::EmailVerified {
+            user_id: verification.user_id,
+        },
+        &client.event_context(),
+    )
+    .await;
+    Ok(MessageResponse::new("Email verified. You can sign in now."))
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::bad_request("invalid_token", "This link is invalid, used or expired.")
+}
+
+/// An email address.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmailRequest {
+    /// Email address.
+    pub email: String,
+}
+
+/// Sends a new verification email, if the account exists and is unverified. Answers the same
+/// either way.
+#[utoipa::path(post, path = "/resend-verification", tag = "email-password", request_body = EmailRequest,
+    responses((status = 202, body = MessageResponse), (status = 429, body = ErrorBody)))]
+async fn resend_verification(
+    State(s): State<EpState>,
+    client: ClientInfo,
+    Json(body): Json<EmailRequest>,
+) -> ApiResult<(StatusCode, axum::Json<MessageResponse>)> {
+    let core = &s.core;
+    let limit = core.config().rate_limits.resend_verification;
+    let email = normalize_email(&body.email);
+    core.rate_limit("resend", &format!("ip:{}", client.ip_bucket()), limit)
+        .await?;
+    core.rate_limit("resend", &format!("email:{email}"), limit)
+        .await?;
+    if let Some(user) = core.repos().users.find_user_by_email(&email).await?
+        && !user.email_verified
+    {
+        s.repo()?.delete_email_verifications(user.id).await?;
+        send_verification(&s, &user).await?;
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        MessageResponse::new(EMAIL_SENT_ANSWER),
+    ))
+}
+
+/// Emails a password-reset link, if the account exists. Answers the same either way.
+#[utoipa::path(post, path = "/forgot-password", tag = "email-password", request_body = EmailRequest,
+    responses((status = 202, body = MessageResponse), (status = 429, body = ErrorBody)))]
+async fn forgot_password(
+    State(s): State<EpState>,
+    client: ClientInfo,
+    Json(body): Json<EmailRequest>,
+) -> ApiResult<(StatusCode, axum::Json<MessageResponse>)> {
+    let core = &s.core;
+    let limit = core.config().rate_limits.forgot_password;
+    let email = normalize_email(&body.email);
+    core.rate_limit("forgot", &format!("ip:{}", client.ip_bucket()), limit)
+        .await?;
+    core.rate_limit("forgot", &format!("email:{email}"), limit)
+        .await?;
+    if let Some(user) = core.repos().users.find_user_by_email(&email).await? {
+        let repo = s.repo()?;
+        let now = core.now();
+        let token = random_token();
+        let ttl = s.ep.config.reset_ttl;
+        // One live reset link at a time: a new request invalidates the older ones.
+        repo.delete_password_resets(user.id).await?;
+        repo.create_password_reset(&PasswordReset {
+            id: new_id(),
+            user_id: user.id,
+            token_hash: hash_token(&token),
+            expires_at: now + ttl,
+            used_at: None,
+            created_at: now,
+        })
+        .await?;
+        core.emit(
+            AuthEvent::PasswordResetRequested { user_id: user.id },
+            &client.event_context(),
+        )
+        .await;
+        let message = core.templates().password_reset(&PasswordResetContext {
+            app_name: core.config().app_name.clone(),
+            email: user.email.clone(),
+            link: core.email_link("reset-password", &token),
+            expires_in_minutes: u64::try_from(ttl.whole_minutes()).unwrap_or(0),
+        });
+        core.send_email_in_background(message);
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        MessageResponse::new(EMAIL_SENT_ANSWER),
+    ))
+}
+
+/// A new password with the reset token.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetPasswordRequest {
+    /// The token from the reset email (single use).
+    pub token: String,
+    /// The new password.
+    pub password: String,
+}
+
+/// Sets a new password with a reset token; signs the user out everywhere.
+#[utoipa::path(post, path = "/reset-password", tag = "email-password", request_body = ResetPasswordRequest,
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn reset_password(
+    State(s): State<EpState>,
+    client: ClientInfo,
+    Json(body): Json<ResetPasswordRequest>,
+) -> ApiResult<axum::Json<MessageResponse>> {
+    let core = &s.core;
+    let limit = core.config().rate_limits.token_submit;
+    core.rate_limit("token", &format!("ip:{}", client.ip_bucket()), limit)
+        .await?;
+    // Check the password first, so a weak one does not burn the single-use token.
+    s.check_new_password(&body.password, "").await?;
+    let now = core.now();
+    let Some(reset) = s
+        .repo()?
+        .consume_password_reset(&hash_token(&body.token), now)
+        .await?
+    else {
+        return Err(invalid_token());
+    };
+    let Some(user) = core.repos().users.find_user(reset.user_id).await? else {
+        return Err(invalid_token());
+    };
+    s.check_history(user.id, &body.password).await?;
+    let hash = hash_password(&body.password).await.map_err(hash_failed)?;
+    s.replace_password(user.id, hash).await?;
+    // The link reached the mailbox, which proves the address.
+    if !user.email_verified {
+        let update = UserUpdate {
+            email_verified: Some(true),
+            ..UserUpdate::default()
+        };
+        core.repos()
+            .users
+            .update_user(user.id, &update, now)
+            .await?;
+    }
+    core.repos()
+        .sessions
+        .delete_user_sessions(user.id, None)
+        .await?;
+    finish_password_change(&s, &user, &client).await;
+    Ok(MessageResponse::new(
+        "Password reset. Sign in with your new password.",
+    ))
+}
+
+async fn finish_password_change(s: &EpState, user: &User, client: &ClientInfo) {
+    let core = &s.core;
+    core.emit(
+        AuthEvent::PasswordChanged { user_id: user.id },
+        &client.event_context(),
+    )
+    .await;
+    let message = core.templates().password_changed(&PasswordChangedContext {
+        app_name: core.config().app_name.clone(),
+        email: user.email.clone(),
+    });
+    core.send_email_in_background(message);
+}
+
+/// Current and new password.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    /// The current password.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// Changes the password; every other session of the user ends.
+#[utoipa::path(post, path = "/change-password", tag = "email-password", request_body = ChangePasswordRequest,
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn change_password(
+    State(s): State<EpState>,
+    client: ClientInfo,
+    me: AuthUser,
+    Json(body): Json<ChangePasswordRequest>,
+) -> ApiResult<axum::Json<MessageResponse>> {
+    let core = &s.core;
+    let limit = core.config().rate_limits.login;
+    core.rate_limit("change-password", &format!("user:{}", me.id), limit)
+        .await?;
+    let Some(user) = core.repos().users.find_user(me.id).await? else {
+        return Err(ApiError::unauthorized());
+    };
+    let current = s.repo()?.find_password(user.id).await?;
+    let current_ok = match &current {
+        Some(c) => verify_password(&c.password_hash, &body.current_password).await,
+        None => dummy_verify(&body.current_password).await,
+    };
+    if !current_ok {
+        return Err(ApiError::bad_request(
+            "invalid_current_password",
+            "The current password is not correct.",
+        ));
+    }
+    s.check_new_password(&body.new_password, &user.email)
+        .await?;
+    s.check_history(user.id, &body.new_password).await?;
+    let hash = hash_password(&body.new_password)
+        .await
+        .map_err(hash_failed)?;
+    s.replace_password(user.id, hash).await?;
+    core.repos()
+        .sessions
+        .delete_user_sessions(user.id, me.session_id)
+        .await?;
+    finish_password_change(&s, &user, &client).await;
+    Ok(MessageResponse::new(
+        "Password changed. Your other sessions were signed out.",
+    ))
+}

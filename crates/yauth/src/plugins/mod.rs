@@ -1,0 +1,7 @@
+//! Plugins: each one adds routes and reacts to authentication events.
+
+#[cfg(feature = "email-password")]
+pub mod email_password;
+
+#[cfg(feature = "status")]
+pub mod status;

@@ -1,0 +1,3 @@
+//! Routes of the core (always mounted).
+
+pub mod core;

@@ -1,0 +1,78 @@
+//! Creating sessions and their cookies.
+
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use time::Duration;
+use uuid::Uuid;
+use yauth_entity::{Session, User, new_id};
+
+use crate::crypto::{hash_token, random_token};
+use crate::error::ApiError;
+use crate::extract::ClientInfo;
+use crate::state::YAuthState;
+
+impl YAuthState {
+    /// Creates a session for `user` and returns its token (for the cookie) and the row. The
+    /// client's IP and User-Agent are recorded for binding and for the session list.
+    pub async fn create_session(
+        &self,
+        user: &User,
+        client: &ClientInfo,
+        remember_me: bool,
+        impersonator_id: Option<Uuid>,
+    ) -> Result<(String, Session), ApiError> {
+        let now = self.now();
+        let cfg = &self.config().session;
+        let idle = match (remember_me, cfg.remember_me_ttl) {
+            (true, Some(ttl)) => ttl,
+            _ => cfg.ttl,
+        };
+        let absolute_expires_at = now + cfg.absolute_ttl;
+        let token = random_token();
+        let session = Session {
+            id: new_id(),
+            user_id: user.id,
+            token_hash: hash_token(&token),
+            ip_address: client.ip.map(|ip| ip.to_string()),
+            user_agent: client.user_agent.clone(),
+            impersonator_id,
+            expires_at: (now + idle).min(absolute_expires_at),
+            absolute_expires_at,
+            last_seen_at: now,
+            created_at: now,
+        };
+        self.repos().sessions.create_session(&session).await?;
+        Ok((token, session))
+    }
+
+    /// The session cookie: HttpOnly, SameSite=Lax, Path=/, and `Secure` with the `__Host-`
+    /// prefix when cookies are secure. Persistent (Max-Age) only for remember-me sessions.
+    pub fn session_cookie(&self, token: String, max_age: Option<Duration>) -> Cookie<'static> {
+        let mut cookie = Cookie::build((self.derived().cookie_name.clone(), token))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .secure(self.derived().secure_cookies)
+            .build();
+        if let Some(max_age) = max_age {
+            cookie.set_max_age(max_age);
+        }
+        cookie
+    }
+
+    /// A cookie that deletes the session cookie.
+    pub fn removal_cookie(&self) -> Cookie<'static> {
+        let mut cookie = self.session_cookie(String::new(), None);
+        cookie.make_removal();
+        cookie
+    }
+
+    /// The cookie lifetime for a new session: persistent only when the user asked to be
+    /// remembered and remember-me is enabled.
+    pub(crate) fn cookie_max_age(&self, remember_me: bool) -> Option<Duration> {
+        if remember_me {
+            self.config().session.remember_me_ttl
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The shared state every handler and plugin sees.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use yauth_store::{Clock, Repositories};
+
+use crate::config::{ValidatedConfig, YAuthConfig};
+use crate::email::{EmailMessage, EmailSender, EmailTemplates};
+use crate::plugin::{Authenticator, YAuthPlugin};
+
+/// Cheap-to-clone handle on everything yauth runs with: repositories, configuration, clock,
+/// email, plugins. Custom plugins receive it.
+#[derive(Clone)]
+pub struct YAuthState {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub repos: Repositories,
+    pub config: YAuthConfig,
+    pub derived: ValidatedConfig,
+    pub clock: Arc<dyn Clock>,
+    pub email: Arc<dyn EmailSender>,
+    pub templates: Arc<dyn EmailTemplates>,
+    pub plugins: Vec<Arc<dyn YAuthPlugin>>,
+    pub authenticators: Vec<Arc<dyn Authenticator>>,
+}
+
+impl std::fmt::Debug for YAuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("YAuthState")
+            .field("plugins", &self.plugin_names())
+            .finish_non_exhaustive()
+    }
+}
+
+impl YAuthState {
+    pub(crate) fn new(inner: Inner) -> Self {
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The storage repositories.
+    pub fn repos(&self) -> &Repositories {
+        &self.inner.repos
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &YAuthConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn derived(&self) -> &ValidatedConfig {
+        &self.inner.derived
+    }
+
+    /// Now, from the configured clock (UTC, microseconds).
+    pub fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// The plugins, in order.
+    pub fn plugins(&self) -> &[Arc<dyn YAuthPlugin>] {
+        &self.inner.plugins
+    }
+
+    /// Names of the enabled plugins, in order.
+    pub fn plugin_names(&self) -> Vec<&'static str> {
+        self.inner.plugins.iter().map(|p| p.name()).collect()
+    }
+
+    pub(crate) fn authenticators(&self) -> &[Arc<dyn Authenticator>] {
+        &self.inner.authenticators
+    }
+
+    /// The email templates.
+    pub fn templates(&self) -> &dyn EmailTemplates {
+        self.inner.templates.as_ref()
+    }
+
+    /// A link for emails: `<link base>/<path>?token=<token>`.
+    pub fn email_link(&self, path: &str, token: &str) -> String {
+        format!(
+            "{}/{}?token={}",
+            self.inner.derived.link_base,
+            path.trim_start_matches('/'),
+            token
+        )
+    }
+
+    /// Sends an email in a background task: the request neither waits for the mail server nor
+    /// reveals through its timing whether a message went out, and a cancelled request still
+    /// delivers. Failures are logged.
+    pub fn send_email_in_background(&self, message: EmailMessage) {
+        let sender = self.inner.email.clone();
+        tokio::spawn(async move {
+            if let Err(error) = sender.send(&message).await {
+                tracing::error!(%error, "sending email failed");
+            }
+        });
+    }
+}
