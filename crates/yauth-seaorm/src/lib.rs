@@ -1,1 +1,171 @@
-//! SeaORM 2 storage backends for yauth (PostgreSQL, MySQL/MariaDB, SQLite). Filled by the SQL-backends work.
+//! SeaORM 2 storage backends for yauth: PostgreSQL, MySQL / MariaDB and SQLite.
+//!
+//! One implementation serves the three dialects (SeaORM builds each statement for the
+//! connection's dialect); [`pg::SeaOrmPgBackend`], [`mysql::SeaOrmMysqlBackend`] and
+//! [`sqlite::SeaOrmSqliteBackend`] are thin names over it. The tables must exist already: apply
+//! the migrations `cargo yauth generate` writes (this crate never runs DDL).
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "postgres", feature = "sqlite"))]
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use sea_orm::{ConnectOptions, Database};
+//! use yauth_seaorm::pg::SeaOrmPgBackend;
+//! use yauth_seaorm::sqlite::SeaOrmSqliteBackend;
+//!
+//! // PostgreSQL, tables in `public` (or wherever the search path finds them).
+//! let db = Database::connect("postgres://postgres@127.0.0.1/app").await?;
+//! let backend = SeaOrmPgBackend::from_connection(db);
+//!
+//! // PostgreSQL, tables in the `auth` schema: every statement names `auth`.
+//! let db = Database::connect("postgres://postgres@127.0.0.1/app").await?;
+//! let backend = SeaOrmPgBackend::from_connection_with_schema(db, "auth");
+//!
+//! // SQLite (sqlx turns foreign keys on and sets a busy timeout by default).
+//! let db = Database::connect(ConnectOptions::new("sqlite://yauth.db?mode=rwc")).await?;
+//! let backend = SeaOrmSqliteBackend::from_connection(db);
+//! # let _ = backend;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The entities of every yauth table are public ([`entities`], also re-exported as
+//! `pg::entities` etc.) for your own queries; see [`types`] for the value encodings to use when
+//! you write yauth tables yourself on MySQL or SQLite.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use yauth_store::{DatabaseBackend, Repositories};
+
+mod db;
+pub mod entities;
+mod repos;
+pub mod types;
+
+use db::Db;
+
+/// The SeaORM backend for whatever dialect its connection speaks.
+///
+/// The dialect-named types ([`pg::SeaOrmPgBackend`], ...) wrap this one.
+#[derive(Clone, Debug)]
+pub struct SeaOrmBackend {
+    db: Arc<Db>,
+}
+
+impl SeaOrmBackend {
+    /// A backend over `conn`, with the tables where the connection finds them.
+    pub fn from_connection(conn: DatabaseConnection) -> Self {
+        Self {
+            db: Arc::new(Db::new(conn, None)),
+        }
+    }
+
+    /// A PostgreSQL backend whose tables live in `schema`: every statement names the schema
+    /// (no `search_path` change, no extra round trip). On MySQL and SQLite the schema is ignored.
+    pub fn from_connection_with_schema(conn: DatabaseConnection, schema: &str) -> Self {
+        Self {
+            db: Arc::new(Db::new(conn, Some(schema))),
+        }
+    }
+
+    /// The underlying connection (pool), for your own queries.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db.conn
+    }
+}
+
+impl DatabaseBackend for SeaOrmBackend {
+    fn repositories(&self) -> Repositories {
+        let d = &self.db;
+        Repositories {
+            users: d.clone(),
+            sessions: d.clone(),
+            audit: d.clone(),
+            challenges: d.clone(),
+            rate_limits: d.clone(),
+            maintenance: d.clone(),
+            email_password: None,
+            passkey: None,
+            mfa: None,
+            oauth: None,
+            bearer: None,
+            api_keys: None,
+            magic_links: None,
+            oauth2_server: None,
+            account_lockout: None,
+            webhooks: None,
+            oidc: None,
+        }
+    }
+}
+
+/// Defines a dialect-named backend over [`SeaOrmBackend`].
+macro_rules! dialect_backend {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name(crate::SeaOrmBackend);
+
+        impl $name {
+            /// A backend over `conn` (see [`SeaOrmBackend::from_connection`](crate::SeaOrmBackend::from_connection)).
+            pub fn from_connection(conn: sea_orm::DatabaseConnection) -> Self {
+                Self(crate::SeaOrmBackend::from_connection(conn))
+            }
+
+            /// The underlying connection (pool), for your own queries.
+            pub fn connection(&self) -> &sea_orm::DatabaseConnection {
+                self.0.connection()
+            }
+        }
+
+        impl yauth_store::DatabaseBackend for $name {
+            fn repositories(&self) -> yauth_store::Repositories {
+                self.0.repositories()
+            }
+        }
+
+        impl From<$name> for crate::SeaOrmBackend {
+            fn from(backend: $name) -> Self {
+                backend.0
+            }
+        }
+
+        pub use crate::entities;
+    };
+}
+
+/// PostgreSQL.
+#[cfg(feature = "postgres")]
+pub mod pg {
+    dialect_backend!(
+        /// yauth on PostgreSQL through SeaORM.
+        SeaOrmPgBackend
+    );
+
+    impl SeaOrmPgBackend {
+        /// A backend whose tables live in the PostgreSQL schema `schema` (created by the
+        /// migrations generated with that schema): every statement names the schema, at no extra
+        /// round trip.
+        pub fn from_connection_with_schema(conn: sea_orm::DatabaseConnection, schema: &str) -> Self {
+            Self(crate::SeaOrmBackend::from_connection_with_schema(conn, schema))
+        }
+    }
+}
+
+/// MySQL 8 / MariaDB 10.6+.
+#[cfg(feature = "mysql")]
+pub mod mysql {
+    dialect_backend!(
+        /// yauth on MySQL / MariaDB through SeaORM.
+        SeaOrmMysqlBackend
+    );
+}
+
+/// SQLite 3.35+.
+#[cfg(feature = "sqlite")]
+pub mod sqlite {
+    dialect_backend!(
+        /// yauth on SQLite through SeaORM.
+        SeaOrmSqliteBackend
+    );
+}
