@@ -82,11 +82,15 @@ impl YAuthState {
 
     /// A link for emails: `<link base>/<path>?token=<token>`.
     pub fn email_link(&self, path: &str, token: &str) -> String {
+        format!("{}?token={}", self.page_link(path), token)
+    }
+
+    /// A link to a page of the application: `<link base>/<path>`.
+    pub fn page_link(&self, path: &str) -> String {
         format!(
-            "{}/{}?token={}",
+            "{}/{}",
             self.inner.derived.link_base,
-            path.trim_start_matches('/'),
-            token
+            path.trim_start_matches('/')
         )
     }
 

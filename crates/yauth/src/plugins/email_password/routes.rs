@@ -110,8 +110,8 @@ async fn register(
                 let message = core.templates().account_exists(&AccountExistsContext {
                     app_name: core.config().app_name.clone(),
                     email: existing.email.clone(),
-                    login_link: core.email_link("login", ""),
-                    reset_link: core.email_link("forgot-password", ""),
+                    login_link: core.page_link("login"),
+                    reset_link: core.page_link("forgot-password"),
                 });
                 core.send_email_in_background(message);
             }

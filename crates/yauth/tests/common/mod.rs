@@ -1,0 +1,248 @@
+//! A yauth app over the in-memory backend with a manual clock and a recording email sender,
+//! driven through the real router.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use yauth::email::MemoryEmailSender;
+use yauth::plugins::email_password::EmailPasswordConfig;
+use yauth::store::ManualClock;
+use yauth::{YAuth, YAuthBuilder, YAuthConfig};
+use yauth_store::InMemoryBackend;
+
+pub const ORIGIN: &str = "http://localhost:3000";
+pub const PASSWORD: &str = "correct-horse-battery-staple-42";
+
+pub struct TestApp {
+    pub yauth: YAuth,
+    pub router: Router,
+    pub clock: ManualClock,
+    pub mail: MemoryEmailSender,
+    pub backend: InMemoryBackend,
+}
+
+pub fn test_config(base_url: &str) -> YAuthConfig {
+    let mut config = YAuthConfig::new(base_url);
+    config.purge_interval = None;
+    config
+}
+
+pub fn ep_config() -> EmailPasswordConfig {
+    let mut ep = EmailPasswordConfig::default();
+    // The breach check has its own tests against a local range server; never call out here.
+    ep.hibp.enabled = false;
+    ep
+}
+
+pub async fn app() -> TestApp {
+    app_with(test_config(ORIGIN), ep_config(), |b| b).await
+}
+
+pub async fn app_with(
+    config: YAuthConfig,
+    ep: EmailPasswordConfig,
+    extra: impl FnOnce(YAuthBuilder) -> YAuthBuilder,
+) -> TestApp {
+    let backend = InMemoryBackend::new();
+    let clock = ManualClock::starting_now();
+    let mail = MemoryEmailSender::new();
+    let builder = YAuthBuilder::new(backend.clone(), config)
+        .with_clock(clock.clone())
+        .with_email_sender(mail.clone())
+        .with_email_password(ep)
+        .with_status();
+    let yauth = extra(builder)
+        .build()
+        .await
+        .expect("test configuration is valid");
+    let router = yauth.router();
+    TestApp {
+        yauth,
+        router,
+        clock,
+        mail,
+        backend,
+    }
+}
+
+#[derive(Debug)]
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Res {
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The `Set-Cookie` headers.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// `name=value` of the first session cookie set.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.contains("yauth_session=") && !c.contains("yauth_session=;"))
+            .map(|c| c.split(';').next().unwrap().to_owned())
+    }
+}
+
+/// One request. `from` is the client IP; cookie-authenticated unsafe requests carry the trusted
+/// Origin unless the test passes its own headers.
+pub struct Req {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    cookie: Option<String>,
+    ip: String,
+    headers: Vec<(String, String)>,
+    origin: Option<String>,
+}
+
+pub fn req(method: Method, path: &str) -> Req {
+    Req {
+        method,
+        path: path.to_owned(),
+        body: None,
+        cookie: None,
+        ip: "203.0.113.10".into(),
+        headers: Vec::new(),
+        origin: Some(ORIGIN.to_owned()),
+    }
+}
+
+impl Req {
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+    pub fn cookie(mut self, cookie: &str) -> Self {
+        self.cookie = Some(cookie.to_owned());
+        self
+    }
+    pub fn ip(mut self, ip: &str) -> Self {
+        self.ip = ip.to_owned();
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    pub fn origin(mut self, origin: Option<&str>) -> Self {
+        self.origin = origin.map(str::to_owned);
+        self
+    }
+
+    pub async fn send(self, router: &Router) -> Res {
+        let mut builder = Request::builder().method(self.method).uri(&self.path);
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        if let Some(origin) = &self.origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        for (name, value) in &self.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let body = match &self.body {
+            Some(v) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let mut request = builder.body(body).unwrap();
+        let peer: SocketAddr = if self.ip.contains(':') {
+            format!("[{}]:40000", self.ip).parse().unwrap()
+        } else {
+            format!("{}:40000", self.ip).parse().unwrap()
+        };
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let response = router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Res {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// The `token=` value of the newest email to `to`.
+pub fn token_from_mail(app: &TestApp, to: &str) -> String {
+    let message = app.mail.last_to(to).expect("an email was sent");
+    let start = message
+        .text
+        .find("token=")
+        .expect("the email has a token link")
+        + 6;
+    message.text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// Waits for background email tasks.
+pub async fn settle() {
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+}
+
+pub fn unique_email() -> String {
+    format!("user-{}@example.com", uuid::Uuid::new_v4().simple())
+}
+
+/// Registers, verifies and logs in; returns (email, session cookie).
+pub async fn signed_in_user(app: &TestApp) -> (String, String) {
+    let email = unique_email();
+    let r = req(Method::POST, "/register")
+        .json(json!({ "email": email, "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    settle().await;
+    let token = token_from_mail(app, &email);
+    let r = req(Method::POST, "/verify-email")
+        .json(json!({ "token": token }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = login(app, &email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    (
+        email,
+        r.session_cookie().expect("login sets the session cookie"),
+    )
+}
+
+pub async fn login(app: &TestApp, email: &str, password: &str) -> Res {
+    req(Method::POST, "/login")
+        .json(json!({ "email": email, "password": password }))
+        .send(&app.router)
+        .await
+}

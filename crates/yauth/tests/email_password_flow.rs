@@ -1,0 +1,445 @@
+//! The email-password plugin through the router: every route, success and failure.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn register_verify_login_session_logout() {
+    let app = app().await;
+    let email = unique_email();
+    let r = req(Method::POST, "/register")
+        .json(json!({ "email": email.to_uppercase(), "password": PASSWORD, "display_name": "Ada" }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    settle().await;
+
+    // Unverified accounts cannot sign in.
+    let r = login(&app, &email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.code(), "email_not_verified");
+
+    let token = token_from_mail(&app, &email);
+    let r = req(Method::POST, "/verify-email")
+        .json(json!({ "token": token }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    // The token is single-use.
+    let r = req(Method::POST, "/verify-email")
+        .json(json!({ "token": token }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.code(), "invalid_token");
+
+    let r = login(&app, &email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["user"]["email"], email);
+    assert_eq!(r.body["user"]["display_name"], "Ada");
+    assert_eq!(r.body["mfa_required"], false);
+    let cookie = r.session_cookie().unwrap();
+
+    let r = req(Method::GET, "/session")
+        .cookie(&cookie)
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["email"], email);
+    assert_eq!(r.body["auth_method"], "Session");
+    assert_eq!(r.body["email_verified"], true);
+    assert_eq!(r.body["role"], "user");
+
+    let r = req(Method::POST, "/logout")
+        .cookie(&cookie)
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("yauth_session=;") || c.contains("Max-Age=0"))
+    );
+    let r = req(Method::GET, "/session")
+        .cookie(&cookie)
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.code(), "unauthorized");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_answer_alike() {
+    let app = app().await;
+    let (email, _) = signed_in_user(&app).await;
+    let wrong = login(&app, &email, "not-the-password-123").await;
+    let unknown = login(&app, &unique_email(), "not-the-password-123").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status, unknown.status);
+    assert_eq!(wrong.body, unknown.body);
+    assert_eq!(wrong.code(), "invalid_credentials");
+}
+
+#[tokio::test]
+async fn registering_an_existing_email_answers_alike_and_notifies_the_owner() {
+    let app = app().await;
+    let (email, _) = signed_in_user(&app).await;
+    app.mail.clear();
+    let fresh = req(Method::POST, "/register")
+        .json(json!({ "email": unique_email(), "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    let taken = req(Method::POST, "/register")
+        .json(json!({ "email": email.to_uppercase(), "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    assert_eq!(fresh.status, StatusCode::ACCEPTED);
+    assert_eq!(taken.status, fresh.status);
+    assert_eq!(taken.body, fresh.body);
+    settle().await;
+    let notice = app.mail.last_to(&email).expect("the owner is told");
+    assert!(
+        !notice.text.contains("token="),
+        "no verification token for an existing account"
+    );
+    // The existing password still works: nothing was overwritten.
+    assert_eq!(login(&app, &email, PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn forgot_password_and_resend_answer_alike_for_unknown_emails() {
+    let app = app().await;
+    let (email, _) = signed_in_user(&app).await;
+    for path in ["/forgot-password", "/resend-verification"] {
+        let known = req(Method::POST, path)
+            .json(json!({ "email": email }))
+            .send(&app.router)
+            .await;
+        let unknown = req(Method::POST, path)
+            .json(json!({ "email": unique_email() }))
+            .send(&app.router)
+            .await;
+        assert_eq!(known.status, StatusCode::ACCEPTED, "{path}");
+        assert_eq!(known.status, unknown.status, "{path}");
+        assert_eq!(known.body, unknown.body, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn resend_verification_sends_a_new_working_link() {
+    let app = app().await;
+    let email = unique_email();
+    req(Method::POST, "/register")
+        .json(json!({ "email": email, "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    settle().await;
+    let first = token_from_mail(&app, &email);
+    let r = req(Method::POST, "/resend-verification")
+        .json(json!({ "email": email }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    settle().await;
+    let second = token_from_mail(&app, &email);
+    assert_ne!(first, second);
+    let r = req(Method::POST, "/verify-email")
+        .json(json!({ "token": first }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.code(), "invalid_token", "the old link is replaced");
+    let r = req(Method::POST, "/verify-email")
+        .json(json!({ "token": second }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reset_password_flow_signs_out_everywhere() {
+    let app = app().await;
+    let (email, cookie) = signed_in_user(&app).await;
+    let r = req(Method::POST, "/forgot-password")
+        .json(json!({ "email": email }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    settle().await;
+    let token = token_from_mail(&app, &email);
+
+    // A weak password is refused without burning the token.
+    let r = req(Method::POST, "/reset-password")
+        .json(json!({ "token": token, "password": "password" }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.code(), "weak_password");
+
+    let new_password = "another-long-passphrase-77";
+    let r = req(Method::POST, "/reset-password")
+        .json(json!({ "token": token, "password": new_password }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = req(Method::POST, "/reset-password")
+        .json(json!({ "token": token, "password": "yet-another-passphrase-88" }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.code(), "invalid_token", "single use");
+
+    let r = req(Method::GET, "/session")
+        .cookie(&cookie)
+        .send(&app.router)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "old sessions are revoked"
+    );
+    assert_eq!(
+        login(&app, &email, PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login(&app, &email, new_password).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn reset_tokens_expire_after_thirty_minutes() {
+    let app = app().await;
+    let (email, _) = signed_in_user(&app).await;
+    req(Method::POST, "/forgot-password")
+        .json(json!({ "email": email }))
+        .send(&app.router)
+        .await;
+    settle().await;
+    let token = token_from_mail(&app, &email);
+    app.clock.advance(time::Duration::minutes(30));
+    let r = req(Method::POST, "/reset-password")
+        .json(json!({ "token": token, "password": "another-long-passphrase-77" }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.code(), "invalid_token");
+}
+
+#[tokio::test]
+async fn sixteen_concurrent_resets_with_one_token_have_one_winner() {
+    let app = app().await;
+    let (email, _) = signed_in_user(&app).await;
+    req(Method::POST, "/forgot-password")
+        .json(json!({ "email": email }))
+        .send(&app.router)
+        .await;
+    settle().await;
+    let token = token_from_mail(&app, &email);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let router = app.router.clone();
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            req(Method::POST, "/reset-password")
+                .ip(&format!("198.51.100.{i}"))
+                .json(json!({ "token": token, "password": format!("race-passphrase-number-{i}") }))
+                .send(&router)
+                .await
+        }));
+    }
+    let mut winners = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        let r = task.await.unwrap();
+        match r.status {
+            StatusCode::OK => winners.push(i),
+            StatusCode::BAD_REQUEST => assert_eq!(r.code(), "invalid_token"),
+            other => panic!("unexpected {other}: {:?}", r.body),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one reset wins");
+    let winner = format!("race-passphrase-number-{}", winners[0]);
+    assert_eq!(login(&app, &email, &winner).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn change_password_requires_the_current_one_and_revokes_other_sessions() {
+    let app = app().await;
+    let (email, cookie) = signed_in_user(&app).await;
+    let other = login(&app, &email, PASSWORD)
+        .await
+        .session_cookie()
+        .unwrap();
+
+    let r = req(Method::POST, "/change-password")
+        .cookie(&cookie)
+        .json(json!({ "current_password": "wrong-password-000", "new_password": "brand-new-passphrase-1" }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.code(), "invalid_current_password");
+
+    let r = req(Method::POST, "/change-password")
+        .cookie(&cookie)
+        .json(json!({ "current_password": PASSWORD, "new_password": "brand-new-passphrase-1" }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        req(Method::GET, "/session")
+            .cookie(&cookie)
+            .send(&app.router)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        req(Method::GET, "/session")
+            .cookie(&other)
+            .send(&app.router)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = req(Method::POST, "/change-password")
+        .json(json!({ "current_password": PASSWORD, "new_password": "x" }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "protected route");
+}
+
+#[tokio::test]
+async fn password_policy_rejects_common_and_short_passwords_with_a_stable_code() {
+    let app = app().await;
+    for password in ["password", "123456789", "short"] {
+        let r = req(Method::POST, "/register")
+            .json(json!({ "email": unique_email(), "password": password }))
+            .send(&app.router)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{password}");
+        assert_eq!(r.code(), "weak_password");
+    }
+    let r = req(Method::POST, "/register")
+        .json(json!({ "email": "not-an-email", "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.code(), "invalid_email");
+}
+
+#[tokio::test]
+async fn password_history_refuses_recent_passwords() {
+    let mut ep = ep_config();
+    ep.policy.password_history_count = 3;
+    let app = app_with(test_config(ORIGIN), ep, |b| b).await;
+    let (_, cookie) = signed_in_user(&app).await;
+    let change = |current: &str, new: &str| {
+        req(Method::POST, "/change-password")
+            .cookie(&cookie)
+            .json(json!({ "current_password": current, "new_password": new }))
+    };
+    let r = change(PASSWORD, PASSWORD).send(&app.router).await;
+    assert_eq!(r.code(), "password_reused", "the current password counts");
+    let second = "second-long-passphrase-2";
+    assert_eq!(
+        change(PASSWORD, second).send(&app.router).await.status,
+        StatusCode::OK
+    );
+    let r = change(second, PASSWORD).send(&app.router).await;
+    assert_eq!(r.code(), "password_reused", "a previous password counts");
+}
+
+#[tokio::test]
+async fn email_verification_can_be_turned_off() {
+    let mut ep = ep_config();
+    ep.require_email_verification = false;
+    let app = app_with(test_config(ORIGIN), ep, |b| b).await;
+    let email = unique_email();
+    req(Method::POST, "/register")
+        .json(json!({ "email": email, "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    assert_eq!(login(&app, &email, PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn banned_users_cannot_sign_in_or_use_sessions() {
+    let app = app().await;
+    let (email, cookie) = signed_in_user(&app).await;
+    let user = app
+        .yauth
+        .state()
+        .repos()
+        .users
+        .find_user_by_email(&email)
+        .await
+        .unwrap()
+        .unwrap();
+    let ban = yauth::entity::UserUpdate {
+        banned: Some(true),
+        ..Default::default()
+    };
+    app.yauth
+        .state()
+        .repos()
+        .users
+        .update_user(user.id, &ban, app.clock.now_for_tests())
+        .await
+        .unwrap();
+    let r = req(Method::GET, "/session")
+        .cookie(&cookie)
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.code(), "account_banned");
+    let r = login(&app, &email, PASSWORD).await;
+    assert_eq!(r.code(), "account_banned");
+}
+
+trait NowForTests {
+    fn now_for_tests(&self) -> time::OffsetDateTime;
+}
+impl NowForTests for yauth::store::ManualClock {
+    fn now_for_tests(&self) -> time::OffsetDateTime {
+        yauth::store::Clock::now(self)
+    }
+}
+
+#[tokio::test]
+async fn every_event_is_audited() {
+    let app = app().await;
+    let (email, _) = signed_in_user(&app).await;
+    let user = app
+        .yauth
+        .state()
+        .repos()
+        .users
+        .find_user_by_email(&email)
+        .await
+        .unwrap()
+        .unwrap();
+    let page = app
+        .yauth
+        .state()
+        .repos()
+        .audit
+        .list_audit(&yauth::store::AuditQuery {
+            user_id: Some(user.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let types: Vec<&str> = page.items.iter().map(|e| e.event_type.as_str()).collect();
+    for expected in [
+        "user_registered",
+        "email_verified",
+        "login_succeeded",
+        "session_created",
+    ] {
+        assert!(
+            types.contains(&expected),
+            "{expected} missing from {types:?}"
+        );
+    }
+    assert_eq!(page.items[0].ip_address.as_deref(), Some("203.0.113.10"));
+}
