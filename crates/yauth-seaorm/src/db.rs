@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, ExprTrait, DeleteStatement, Expr, Func, InsertStatement, IntoIden, Query,
+    Alias, Asterisk, Condition, DeleteStatement, Expr, Func, InsertStatement, IntoIden, Query,
     SchemaName, SelectStatement, TableName, TableRef, UpdateStatement,
 };
 use sea_orm::{

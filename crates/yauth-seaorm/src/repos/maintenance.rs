@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, IntoIden, Query};
-use sea_orm::{EntityName, EntityTrait};
+use sea_orm::EntityTrait;
 use time::OffsetDateTime;
 use yauth_store::{MaintenanceRepository, PurgeReport, StoreResult};
 

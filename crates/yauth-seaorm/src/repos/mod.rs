@@ -1,13 +1,24 @@
 //! The repository implementations, one file per plugin, all on [`Db`](crate::db::Db).
 
+mod api_key;
 mod audit;
+mod bearer;
 mod challenges;
+mod email_password;
+mod lockout;
+mod magic_link;
 mod maintenance;
+mod mfa;
+mod oauth;
+mod oauth2_server;
+mod oidc;
+mod passkey;
 mod rate_limits;
 mod sessions;
 mod users;
+mod webhooks;
 
-use sea_orm::sea_query::{Expr, IntoIden, Order, SelectStatement, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Order, SelectStatement};
 use sea_orm::{ColumnTrait, EntityTrait};
 use yauth_store::{PageRequest, StoreResult};
 

@@ -1,0 +1,168 @@
+//! Refresh tokens (rotation with reuse detection) and JWT-id revocations.
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, OnConflict};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yauth_entity::{JtiRevocation, RefreshToken};
+use yauth_store::{BearerRepository, RefreshTokenSeed, RotateOutcome, StoreResult};
+
+use crate::db::{Db, map_err};
+use crate::entities::refresh_tokens::{self as rt, Column as C};
+use crate::entities::revocations;
+
+fn to_token(m: rt::Model) -> RefreshToken {
+    RefreshToken {
+        id: m.id.0,
+        user_id: m.user_id.0,
+        token_hash: m.token_hash,
+        family_id: m.family_id.0,
+        client_id: m.client_id,
+        scopes: m.scopes,
+        expires_at: m.expires_at,
+        revoked: m.revoked,
+        created_at: m.created_at,
+    }
+}
+
+fn token_row(t: &RefreshToken) -> Vec<(C, sea_orm::Value)> {
+    vec![
+        (C::Id, t.id.into()),
+        (C::UserId, t.user_id.into()),
+        (C::TokenHash, t.token_hash.clone().into()),
+        (C::FamilyId, t.family_id.into()),
+        (C::ClientId, t.client_id.clone().into()),
+        (C::Scopes, t.scopes.clone().into()),
+        (C::ExpiresAt, t.expires_at.into()),
+        (C::Revoked, t.revoked.into()),
+        (C::CreatedAt, t.created_at.into()),
+    ]
+}
+
+impl Db {
+    /// Revokes the unrevoked tokens where `col = value`; returns how many changed.
+    async fn revoke_where(&self, col: C, value: Uuid) -> StoreResult<u64> {
+        let mut q = self.update(rt::Entity);
+        q.value(C::Revoked, true)
+            .and_where(Expr::col(col).eq(value))
+            .and_where(Expr::col(C::Revoked).eq(false));
+        self.exec(&self.conn, &q).await
+    }
+}
+
+#[async_trait]
+impl BearerRepository for Db {
+    async fn create_refresh_token(&self, t: &RefreshToken) -> StoreResult<()> {
+        self.insert_row(&self.conn, rt::Entity, token_row(t)).await
+    }
+
+    async fn find_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshToken>> {
+        let mut q = self.select(rt::Entity);
+        q.and_where(Expr::col(C::TokenHash).eq(token_hash));
+        Ok(self
+            .one::<rt::Model, _, _>(&self.conn, &q)
+            .await?
+            .map(to_token))
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        old_token_hash: &str,
+        new: &RefreshTokenSeed,
+        now: OffsetDateTime,
+    ) -> StoreResult<RotateOutcome> {
+        // One transaction holding the old token's row lock (SELECT ... FOR UPDATE; SQLite's
+        // BEGIN IMMEDIATE serialises writers): a concurrent rotation waits, then sees it revoked.
+        let tx = self.begin().await?;
+        let mut sel = self.select(rt::Entity);
+        sel.and_where(Expr::col(C::TokenHash).eq(old_token_hash))
+            .lock(LockType::Update);
+        let Some(old) = self.one::<rt::Model, _, _>(&tx, &sel).await?.map(to_token) else {
+            return Ok(RotateOutcome::Invalid);
+        };
+        if old.revoked {
+            let mut q = self.update(rt::Entity);
+            q.value(C::Revoked, true)
+                .and_where(Expr::col(C::FamilyId).eq(old.family_id));
+            self.exec(&tx, &q).await?;
+            tx.commit().await.map_err(map_err)?;
+            return Ok(RotateOutcome::Reused {
+                family_id: old.family_id,
+                user_id: old.user_id,
+            });
+        }
+        if old.expires_at <= now {
+            return Ok(RotateOutcome::Invalid);
+        }
+        let mut q = self.update(rt::Entity);
+        q.value(C::Revoked, true)
+            .and_where(Expr::col(C::Id).eq(old.id));
+        self.exec(&tx, &q).await?;
+        let issued = RefreshToken {
+            id: new.id,
+            user_id: old.user_id,
+            token_hash: new.token_hash.clone(),
+            family_id: old.family_id,
+            client_id: old.client_id.clone(),
+            scopes: old.scopes.clone(),
+            expires_at: new.expires_at,
+            revoked: false,
+            created_at: new.created_at,
+        };
+        self.insert_row(&tx, rt::Entity, token_row(&issued)).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(RotateOutcome::Rotated {
+            previous: old,
+            issued,
+        })
+    }
+
+    async fn revoke_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshToken>> {
+        let mut q = self.update(rt::Entity);
+        q.value(C::Revoked, true)
+            .and_where(Expr::col(C::TokenHash).eq(token_hash))
+            .and_where(Expr::col(C::Revoked).eq(false));
+        let key = sea_orm::sea_query::Cond::all().add(Expr::col(C::TokenHash).eq(token_hash));
+        Ok(self
+            .update_returning(rt::Entity, q, key)
+            .await?
+            .map(|m| RefreshToken {
+                // The row as it was before: unrevoked.
+                revoked: false,
+                ..to_token(m)
+            }))
+    }
+
+    async fn revoke_refresh_family(&self, family_id: Uuid) -> StoreResult<u64> {
+        self.revoke_where(C::FamilyId, family_id).await
+    }
+
+    async fn revoke_user_refresh_tokens(&self, user_id: Uuid) -> StoreResult<u64> {
+        self.revoke_where(C::UserId, user_id).await
+    }
+
+    async fn revoke_jti(&self, r: &JtiRevocation) -> StoreResult<()> {
+        use revocations::Column as R;
+        let mut q = self.insert(
+            revocations::Entity,
+            vec![
+                (R::Jti, r.jti.clone().into()),
+                (R::ExpiresAt, r.expires_at.into()),
+                (R::CreatedAt, r.created_at.into()),
+            ],
+        )?;
+        q.on_conflict(
+            OnConflict::column(R::Jti)
+                .update_columns([R::ExpiresAt, R::CreatedAt])
+                .to_owned(),
+        );
+        self.exec(&self.conn, &q).await.map(|_| ())
+    }
+
+    async fn is_jti_revoked(&self, jti: &str, now: OffsetDateTime) -> StoreResult<bool> {
+        let mut q = self.select(revocations::Entity);
+        q.and_where(Expr::col(revocations::Column::Jti).eq(jti))
+            .and_where(Expr::col(revocations::Column::ExpiresAt).gt(now));
+        Ok(!self.rows(&self.conn, &q).await?.is_empty())
+    }
+}
