@@ -1,0 +1,563 @@
+//! What differs between PostgreSQL, MySQL/MariaDB and SQLite, in one place.
+//!
+//! The repositories are written once, generic over a [`Dialect`]. A dialect names its diesel
+//! backend and connection type, knows how to open a write transaction, and decides the few SQL
+//! spellings that differ (placeholders, identifier quotes, `RETURNING`, upserts, row locks).
+//! [`SqlBackend`] is the per-backend type plumbing: binding and reading the yauth SQL types of
+//! [`crate::types`].
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use diesel::backend::{Backend, DieselReserveSpecialization};
+use diesel::deserialize::{self, QueryableByName};
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::result::QueryResult;
+use diesel::row::NamedRow;
+use diesel_async::pooled_connection::deadpool::PoolError;
+use diesel_async::{AsyncConnection, AsyncConnectionCore, TransactionManager};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A boxed future, as the dialect hooks return them.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A raw SQL query with its binds, for backend `DB`.
+pub type Q<'f, DB> = BoxedSqlQuery<'f, DB, SqlQuery>;
+
+/// Which SQL family a dialect speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// PostgreSQL: `$n` placeholders, `RETURNING`, `ON CONFLICT`.
+    Postgres,
+    /// MySQL 8 / MariaDB 10.6+: `?`, backtick quotes, no `UPDATE ... RETURNING`,
+    /// `ON DUPLICATE KEY UPDATE`.
+    Mysql,
+    /// SQLite 3.35+: `?`, `RETURNING`, `ON CONFLICT`, no row locks (writers are serialised).
+    Sqlite,
+}
+
+/// Binding and reading the yauth SQL types on one diesel backend.
+pub trait SqlBackend: Backend + DieselReserveSpecialization + Sized + 'static {
+    /// Binds a UUID.
+    fn bind_uuid(q: Q<'_, Self>, v: Uuid) -> Q<'_, Self>;
+    /// Binds a nullable UUID.
+    fn bind_opt_uuid(q: Q<'_, Self>, v: Option<Uuid>) -> Q<'_, Self>;
+    /// Binds an instant.
+    fn bind_ts(q: Q<'_, Self>, v: OffsetDateTime) -> Q<'_, Self>;
+    /// Binds a nullable instant.
+    fn bind_opt_ts(q: Q<'_, Self>, v: Option<OffsetDateTime>) -> Q<'_, Self>;
+    /// Binds a JSON document.
+    fn bind_json<'f>(q: Q<'f, Self>, v: &'f serde_json::Value) -> Q<'f, Self>;
+    /// Binds a nullable JSON document.
+    fn bind_opt_json<'f>(q: Q<'f, Self>, v: Option<&'f serde_json::Value>) -> Q<'f, Self>;
+    /// Binds a string.
+    fn bind_text<'f>(q: Q<'f, Self>, v: &'f str) -> Q<'f, Self>;
+    /// Binds an owned string.
+    fn bind_string(q: Q<'_, Self>, v: String) -> Q<'_, Self>;
+    /// Binds a nullable string.
+    fn bind_opt_text<'f>(q: Q<'f, Self>, v: Option<&'f str>) -> Q<'f, Self>;
+    /// Binds a boolean.
+    fn bind_bool(q: Q<'_, Self>, v: bool) -> Q<'_, Self>;
+    /// Binds an `INTEGER`.
+    fn bind_i32(q: Q<'_, Self>, v: i32) -> Q<'_, Self>;
+    /// Binds a nullable `INTEGER`.
+    fn bind_opt_i32(q: Q<'_, Self>, v: Option<i32>) -> Q<'_, Self>;
+    /// Binds a `BIGINT`.
+    fn bind_i64(q: Q<'_, Self>, v: i64) -> Q<'_, Self>;
+    /// Binds a nullable `BIGINT`.
+    fn bind_opt_i64(q: Q<'_, Self>, v: Option<i64>) -> Q<'_, Self>;
+
+    /// Reads a UUID column.
+    fn get_uuid<'a, R: NamedRow<'a, Self>>(r: &R, c: &str) -> deserialize::Result<Uuid>;
+    /// Reads a nullable UUID column.
+    fn get_opt_uuid<'a, R: NamedRow<'a, Self>>(r: &R, c: &str)
+    -> deserialize::Result<Option<Uuid>>;
+    /// Reads an instant column.
+    fn get_ts<'a, R: NamedRow<'a, Self>>(r: &R, c: &str) -> deserialize::Result<OffsetDateTime>;
+    /// Reads a nullable instant column.
+    fn get_opt_ts<'a, R: NamedRow<'a, Self>>(
+        r: &R,
+        c: &str,
+    ) -> deserialize::Result<Option<OffsetDateTime>>;
+    /// Reads a JSON column.
+    fn get_json<'a, R: NamedRow<'a, Self>>(
+        r: &R,
+        c: &str,
+    ) -> deserialize::Result<serde_json::Value>;
+    /// Reads a nullable JSON column.
+    fn get_opt_json<'a, R: NamedRow<'a, Self>>(
+        r: &R,
+        c: &str,
+    ) -> deserialize::Result<Option<serde_json::Value>>;
+    /// Reads a string column.
+    fn get_text<'a, R: NamedRow<'a, Self>>(r: &R, c: &str) -> deserialize::Result<String>;
+    /// Reads a nullable string column.
+    fn get_opt_text<'a, R: NamedRow<'a, Self>>(
+        r: &R,
+        c: &str,
+    ) -> deserialize::Result<Option<String>>;
+    /// Reads a boolean column.
+    fn get_bool<'a, R: NamedRow<'a, Self>>(r: &R, c: &str) -> deserialize::Result<bool>;
+    /// Reads an `INTEGER` column.
+    fn get_i32<'a, R: NamedRow<'a, Self>>(r: &R, c: &str) -> deserialize::Result<i32>;
+    /// Reads a nullable `INTEGER` column.
+    fn get_opt_i32<'a, R: NamedRow<'a, Self>>(r: &R, c: &str) -> deserialize::Result<Option<i32>>;
+    /// Reads a `BIGINT` column.
+    fn get_i64<'a, R: NamedRow<'a, Self>>(r: &R, c: &str) -> deserialize::Result<i64>;
+    /// Reads a nullable `BIGINT` column.
+    fn get_opt_i64<'a, R: NamedRow<'a, Self>>(r: &R, c: &str) -> deserialize::Result<Option<i64>>;
+}
+
+/// Implements [`SqlBackend`] for a concrete diesel backend: every method is the same text, checked
+/// against that backend's `ToSql`/`FromSql` impls.
+macro_rules! impl_sql_backend {
+    ($db:ty) => {
+        impl $crate::dialect::SqlBackend for $db {
+            fn bind_uuid(
+                q: $crate::dialect::Q<'_, Self>,
+                v: ::uuid::Uuid,
+            ) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<$crate::types::DbUuid, _>(v)
+            }
+            fn bind_opt_uuid(
+                q: $crate::dialect::Q<'_, Self>,
+                v: Option<::uuid::Uuid>,
+            ) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<::diesel::sql_types::Nullable<$crate::types::DbUuid>, _>(v)
+            }
+            fn bind_ts(
+                q: $crate::dialect::Q<'_, Self>,
+                v: ::time::OffsetDateTime,
+            ) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<$crate::types::DbTs, _>(v)
+            }
+            fn bind_opt_ts(
+                q: $crate::dialect::Q<'_, Self>,
+                v: Option<::time::OffsetDateTime>,
+            ) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<::diesel::sql_types::Nullable<$crate::types::DbTs>, _>(v)
+            }
+            fn bind_json<'f>(
+                q: $crate::dialect::Q<'f, Self>,
+                v: &'f ::serde_json::Value,
+            ) -> $crate::dialect::Q<'f, Self> {
+                q.bind::<$crate::types::DbJson, _>(v)
+            }
+            fn bind_opt_json<'f>(
+                q: $crate::dialect::Q<'f, Self>,
+                v: Option<&'f ::serde_json::Value>,
+            ) -> $crate::dialect::Q<'f, Self> {
+                q.bind::<::diesel::sql_types::Nullable<$crate::types::DbJson>, _>(v)
+            }
+            fn bind_text<'f>(
+                q: $crate::dialect::Q<'f, Self>,
+                v: &'f str,
+            ) -> $crate::dialect::Q<'f, Self> {
+                q.bind::<::diesel::sql_types::Text, _>(v)
+            }
+            fn bind_string(
+                q: $crate::dialect::Q<'_, Self>,
+                v: String,
+            ) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<::diesel::sql_types::Text, _>(v)
+            }
+            fn bind_opt_text<'f>(
+                q: $crate::dialect::Q<'f, Self>,
+                v: Option<&'f str>,
+            ) -> $crate::dialect::Q<'f, Self> {
+                q.bind::<::diesel::sql_types::Nullable<::diesel::sql_types::Text>, _>(v)
+            }
+            fn bind_bool(q: $crate::dialect::Q<'_, Self>, v: bool) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<::diesel::sql_types::Bool, _>(v)
+            }
+            fn bind_i32(q: $crate::dialect::Q<'_, Self>, v: i32) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<::diesel::sql_types::Integer, _>(v)
+            }
+            fn bind_opt_i32(
+                q: $crate::dialect::Q<'_, Self>,
+                v: Option<i32>,
+            ) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<::diesel::sql_types::Nullable<::diesel::sql_types::Integer>, _>(v)
+            }
+            fn bind_i64(q: $crate::dialect::Q<'_, Self>, v: i64) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<::diesel::sql_types::BigInt, _>(v)
+            }
+            fn bind_opt_i64(
+                q: $crate::dialect::Q<'_, Self>,
+                v: Option<i64>,
+            ) -> $crate::dialect::Q<'_, Self> {
+                q.bind::<::diesel::sql_types::Nullable<::diesel::sql_types::BigInt>, _>(v)
+            }
+            fn get_uuid<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<::uuid::Uuid> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<$crate::types::DbUuid, _>(r, c)
+            }
+            fn get_opt_uuid<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<Option<::uuid::Uuid>> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<
+                    ::diesel::sql_types::Nullable<$crate::types::DbUuid>,
+                    _,
+                >(r, c)
+            }
+            fn get_ts<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<::time::OffsetDateTime> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<$crate::types::DbTs, _>(r, c)
+            }
+            fn get_opt_ts<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<Option<::time::OffsetDateTime>> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<
+                    ::diesel::sql_types::Nullable<$crate::types::DbTs>,
+                    _,
+                >(r, c)
+            }
+            fn get_json<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<::serde_json::Value> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<$crate::types::DbJson, _>(r, c)
+            }
+            fn get_opt_json<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<Option<::serde_json::Value>> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<
+                    ::diesel::sql_types::Nullable<$crate::types::DbJson>,
+                    _,
+                >(r, c)
+            }
+            fn get_text<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<String> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<::diesel::sql_types::Text, _>(r, c)
+            }
+            fn get_opt_text<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<Option<String>> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<
+                    ::diesel::sql_types::Nullable<::diesel::sql_types::Text>,
+                    _,
+                >(r, c)
+            }
+            fn get_bool<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<bool> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<::diesel::sql_types::Bool, _>(r, c)
+            }
+            fn get_i32<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<i32> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<::diesel::sql_types::Integer, _>(
+                    r, c,
+                )
+            }
+            fn get_opt_i32<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<Option<i32>> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<
+                    ::diesel::sql_types::Nullable<::diesel::sql_types::Integer>,
+                    _,
+                >(r, c)
+            }
+            fn get_i64<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<i64> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<::diesel::sql_types::BigInt, _>(
+                    r, c,
+                )
+            }
+            fn get_opt_i64<'a, R: ::diesel::row::NamedRow<'a, Self>>(
+                r: &R,
+                c: &str,
+            ) -> ::diesel::deserialize::Result<Option<i64>> {
+                <R as ::diesel::row::NamedRow<'a, Self>>::get::<
+                    ::diesel::sql_types::Nullable<::diesel::sql_types::BigInt>,
+                    _,
+                >(r, c)
+            }
+        }
+    };
+}
+pub(crate) use impl_sql_backend;
+
+/// A database dialect: the backend, its async connection, and the SQL spellings that differ.
+pub trait Dialect: Send + Sync + 'static {
+    /// The diesel backend.
+    type Backend: SqlBackend;
+    /// The diesel-async connection the pool hands out.
+    type Conn: AsyncConnection<Backend = Self::Backend>
+        + AsyncConnectionCore<Backend = Self::Backend>
+        + Send
+        + 'static;
+    /// The deadpool pool of [`Self::Conn`].
+    type Pool: Send + Sync + 'static;
+    /// A connection checked out of [`Self::Pool`].
+    type Guard: std::ops::DerefMut<Target = Self::Conn> + Send;
+    /// The SQL family.
+    const KIND: Kind;
+
+    /// Checks a connection out of the pool (and prepares it on first use, where the dialect
+    /// needs per-connection settings).
+    fn checkout(pool: &Self::Pool) -> BoxFuture<'_, Result<Self::Guard, PoolError>>;
+
+    /// Opens a write transaction (`BEGIN IMMEDIATE` on SQLite, so that it never has to upgrade a
+    /// read lock).
+    fn begin(conn: &mut Self::Conn) -> BoxFuture<'_, QueryResult<()>>;
+
+    /// Runs a query returning rows.
+    fn load<'a, T>(
+        conn: &'a mut Self::Conn,
+        q: Q<'a, Self::Backend>,
+    ) -> BoxFuture<'a, QueryResult<Vec<T>>>
+    where
+        T: FromRow<Self::Backend> + Send + 'static;
+
+    /// Runs a statement, returning the number of affected (matched) rows.
+    fn execute<'a>(
+        conn: &'a mut Self::Conn,
+        q: Q<'a, Self::Backend>,
+    ) -> BoxFuture<'a, QueryResult<usize>>;
+}
+
+/// Implements the query hooks of [`Dialect`] for a concrete connection type.
+macro_rules! dialect_queries {
+    () => {
+        fn load<'a, T>(
+            conn: &'a mut Self::Conn,
+            q: $crate::dialect::Q<'a, Self::Backend>,
+        ) -> $crate::dialect::BoxFuture<'a, ::diesel::result::QueryResult<Vec<T>>>
+        where
+            T: $crate::dialect::FromRow<Self::Backend> + Send + 'static,
+        {
+            Box::pin(async move {
+                let rows: Vec<$crate::dialect::Rec<T>> =
+                    ::diesel_async::RunQueryDsl::load(q, conn).await?;
+                Ok(rows.into_iter().map(|r| r.0).collect())
+            })
+        }
+
+        fn execute<'a>(
+            conn: &'a mut Self::Conn,
+            q: $crate::dialect::Q<'a, Self::Backend>,
+        ) -> $crate::dialect::BoxFuture<'a, ::diesel::result::QueryResult<usize>> {
+            Box::pin(::diesel_async::RunQueryDsl::execute(q, conn))
+        }
+    };
+}
+pub(crate) use dialect_queries;
+
+/// Commits on `Ok`, rolls back on `Err`.
+pub(crate) async fn finish<D: Dialect, T>(
+    conn: &mut D::Conn,
+    result: yauth_store::StoreResult<T>,
+) -> yauth_store::StoreResult<T> {
+    type Tm<C> = <C as AsyncConnection>::TransactionManager;
+    match result {
+        Ok(value) => {
+            Tm::<D::Conn>::commit_transaction(conn)
+                .await
+                .map_err(|e| crate::error::map_error(e, None))?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The rollback's own failure is secondary: report the error that caused it.
+            let _ = Tm::<D::Conn>::rollback_transaction(conn).await;
+            Err(error)
+        }
+    }
+}
+
+/// Opens the standard transaction of the connection's transaction manager.
+pub(crate) fn ansi_begin<C: AsyncConnection>(conn: &mut C) -> BoxFuture<'_, QueryResult<()>> {
+    Box::pin(<C as AsyncConnection>::TransactionManager::begin_transaction(conn))
+}
+
+/// A row type that can be read by column name.
+pub trait FromRow<DB: SqlBackend>: Sized {
+    /// Reads the row; `c` prefixes every column name.
+    fn from_row<'a, R: NamedRow<'a, DB>>(c: &Cols<'_, 'a, DB, R>) -> deserialize::Result<Self>;
+}
+
+/// A row being read, with a column-name prefix (for the second table of a join).
+pub struct Cols<'r, 'a, DB, R> {
+    row: &'r R,
+    prefix: &'static str,
+    _db: PhantomData<(&'a (), DB)>,
+}
+
+impl<'r, 'a, DB: SqlBackend, R: NamedRow<'a, DB>> Cols<'r, 'a, DB, R> {
+    /// The same row, read with another prefix.
+    pub fn with_prefix(&self, prefix: &'static str) -> Cols<'r, 'a, DB, R> {
+        Cols {
+            row: self.row,
+            prefix,
+            _db: PhantomData,
+        }
+    }
+
+    fn name<'n>(&self, c: &'n str) -> Cow<'n, str> {
+        if self.prefix.is_empty() {
+            Cow::Borrowed(c)
+        } else {
+            Cow::Owned(format!("{}{c}", self.prefix))
+        }
+    }
+
+    /// A UUID column.
+    pub fn uuid(&self, c: &str) -> deserialize::Result<Uuid> {
+        DB::get_uuid(self.row, &self.name(c))
+    }
+    /// A nullable UUID column.
+    pub fn opt_uuid(&self, c: &str) -> deserialize::Result<Option<Uuid>> {
+        DB::get_opt_uuid(self.row, &self.name(c))
+    }
+    /// An instant column.
+    pub fn ts(&self, c: &str) -> deserialize::Result<OffsetDateTime> {
+        DB::get_ts(self.row, &self.name(c))
+    }
+    /// A nullable instant column.
+    pub fn opt_ts(&self, c: &str) -> deserialize::Result<Option<OffsetDateTime>> {
+        DB::get_opt_ts(self.row, &self.name(c))
+    }
+    /// A JSON column.
+    pub fn json(&self, c: &str) -> deserialize::Result<serde_json::Value> {
+        DB::get_json(self.row, &self.name(c))
+    }
+    /// A nullable JSON column.
+    pub fn opt_json(&self, c: &str) -> deserialize::Result<Option<serde_json::Value>> {
+        DB::get_opt_json(self.row, &self.name(c))
+    }
+    /// A string column.
+    pub fn text(&self, c: &str) -> deserialize::Result<String> {
+        DB::get_text(self.row, &self.name(c))
+    }
+    /// A nullable string column.
+    pub fn opt_text(&self, c: &str) -> deserialize::Result<Option<String>> {
+        DB::get_opt_text(self.row, &self.name(c))
+    }
+    /// A boolean column.
+    pub fn bool(&self, c: &str) -> deserialize::Result<bool> {
+        DB::get_bool(self.row, &self.name(c))
+    }
+    /// An `INTEGER` column.
+    pub fn i32(&self, c: &str) -> deserialize::Result<i32> {
+        DB::get_i32(self.row, &self.name(c))
+    }
+    /// A nullable `INTEGER` column.
+    pub fn opt_i32(&self, c: &str) -> deserialize::Result<Option<i32>> {
+        DB::get_opt_i32(self.row, &self.name(c))
+    }
+    /// A `BIGINT` column.
+    pub fn i64(&self, c: &str) -> deserialize::Result<i64> {
+        DB::get_i64(self.row, &self.name(c))
+    }
+    /// A nullable `BIGINT` column.
+    pub fn opt_i64(&self, c: &str) -> deserialize::Result<Option<i64>> {
+        DB::get_opt_i64(self.row, &self.name(c))
+    }
+}
+
+/// Adapter from [`FromRow`] to diesel's [`QueryableByName`].
+pub struct Rec<T>(pub T);
+
+impl<DB: SqlBackend, T: FromRow<DB>> QueryableByName<DB> for Rec<T> {
+    fn build<'a>(row: &impl NamedRow<'a, DB>) -> deserialize::Result<Self> {
+        let cols = Cols {
+            row,
+            prefix: "",
+            _db: PhantomData,
+        };
+        T::from_row(&cols).map(Rec)
+    }
+}
+
+/// Two rows of a join: the first table's columns unprefixed, the second's prefixed `u_`.
+impl<DB: SqlBackend, A: FromRow<DB>, B: FromRow<DB>> FromRow<DB> for (A, B) {
+    fn from_row<'a, R: NamedRow<'a, DB>>(c: &Cols<'_, 'a, DB, R>) -> deserialize::Result<Self> {
+        Ok((A::from_row(c)?, B::from_row(&c.with_prefix("u_"))?))
+    }
+}
+
+/// Renders a SQL template for a dialect.
+///
+/// Templates are written once for every dialect: `{p}` stands for the table-name prefix
+/// (schema-qualified on PostgreSQL when a schema is configured), `{t}` for the same prefix
+/// without the schema (to name the existing row in an upsert), `?` for a placeholder
+/// (`$1`, `$2`, ... on PostgreSQL), `"ident"` for a quoted identifier (backticks on MySQL) and
+/// `{esc}` for the `LIKE` escape character literal.
+pub fn render(kind: Kind, prefix: &str, template: &str) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut n = 0;
+    let mut rest = template;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("{p}") {
+            out.push_str(prefix);
+            rest = after;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("{t}") {
+            // The prefix without a schema: names the target row inside an upsert.
+            out.push_str(prefix.rsplit('.').next().unwrap_or(prefix));
+            rest = after;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("{esc}") {
+            out.push_str(if kind == Kind::Mysql {
+                "'\\\\'"
+            } else {
+                "'\\'"
+            });
+            rest = after;
+            continue;
+        }
+        match c {
+            '?' if kind == Kind::Postgres => {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            '"' if kind == Kind::Mysql => out.push('`'),
+            _ => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_render_per_dialect() {
+        let t = r#"SELECT "key" FROM {p}challenges WHERE "key" = ? AND x LIKE ? ESCAPE {esc} AND y = ?"#;
+        assert_eq!(
+            render(Kind::Postgres, "\"s\".yauth_", t),
+            r#"SELECT "key" FROM "s".yauth_challenges WHERE "key" = $1 AND x LIKE $2 ESCAPE '\' AND y = $3"#
+        );
+        assert_eq!(
+            render(Kind::Mysql, "yauth_", t),
+            r"SELECT `key` FROM yauth_challenges WHERE `key` = ? AND x LIKE ? ESCAPE '\\' AND y = ?"
+        );
+        assert_eq!(
+            render(Kind::Sqlite, "yauth_", t),
+            r#"SELECT "key" FROM yauth_challenges WHERE "key" = ? AND x LIKE ? ESCAPE '\' AND y = ?"#
+        );
+    }
+}

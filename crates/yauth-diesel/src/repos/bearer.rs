@@ -1,0 +1,181 @@
+//! Refresh tokens (rotation with reuse detection) and JWT-id revocations.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yauth_entity::{JtiRevocation, RefreshToken};
+use yauth_store::{BearerRepository, RefreshTokenSeed, RotateOutcome, StoreResult};
+
+use crate::dialect::{Dialect, finish};
+use crate::rows::Count;
+use crate::store::{Store, retrying};
+
+impl<D: Dialect> Store<D> {
+    async fn insert_refresh_token(&self, conn: &mut D::Conn, t: &RefreshToken) -> StoreResult<()> {
+        self.q(
+            "INSERT INTO {p}refresh_tokens (id, user_id, token_hash, family_id, client_id, \
+             scopes, expires_at, revoked, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .uuid(t.id)
+        .uuid(t.user_id)
+        .text(&t.token_hash)
+        .uuid(t.family_id)
+        .opt_text(t.client_id.as_deref())
+        .opt_json(t.scopes.as_ref())
+        .ts(t.expires_at)
+        .bool(t.revoked)
+        .ts(t.created_at)
+        .exec(conn)
+        .await
+        .map(drop)
+    }
+
+    /// One attempt at a rotation, inside an open transaction.
+    async fn rotate_in_tx(
+        &self,
+        conn: &mut D::Conn,
+        old_token_hash: &str,
+        new: &RefreshTokenSeed,
+        now: OffsetDateTime,
+    ) -> StoreResult<RotateOutcome> {
+        // The guarded revoke decides the winner: only one caller flips `revoked`.
+        let update = self
+            .q("UPDATE {p}refresh_tokens SET revoked = TRUE \
+                 WHERE token_hash = ? AND revoked = FALSE AND expires_at > ?")
+            .text(old_token_hash)
+            .ts(now);
+        let reread = self
+            .q("SELECT * FROM {p}refresh_tokens WHERE token_hash = ?")
+            .text(old_token_hash);
+        let won: Option<RefreshToken> = self.update_returning(conn, update, reread).await?;
+        if let Some(mut previous) = won {
+            previous.revoked = false;
+            let issued = RefreshToken {
+                id: new.id,
+                user_id: previous.user_id,
+                token_hash: new.token_hash.clone(),
+                family_id: previous.family_id,
+                client_id: previous.client_id.clone(),
+                scopes: previous.scopes.clone(),
+                expires_at: new.expires_at,
+                revoked: false,
+                created_at: new.created_at,
+            };
+            self.insert_refresh_token(conn, &issued).await?;
+            return Ok(RotateOutcome::Rotated { previous, issued });
+        }
+        let current: Option<RefreshToken> = self
+            .q(&format!(
+                "SELECT * FROM {{p}}refresh_tokens WHERE token_hash = ?{}",
+                self.for_update(false)
+            ))
+            .text(old_token_hash)
+            .opt(conn)
+            .await?;
+        match current {
+            Some(t) if t.revoked => {
+                self.q("UPDATE {p}refresh_tokens SET revoked = TRUE WHERE family_id = ?")
+                    .uuid(t.family_id)
+                    .exec(conn)
+                    .await?;
+                Ok(RotateOutcome::Reused {
+                    family_id: t.family_id,
+                    user_id: t.user_id,
+                })
+            }
+            _ => Ok(RotateOutcome::Invalid),
+        }
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> BearerRepository for Store<D> {
+    async fn create_refresh_token(&self, token: &RefreshToken) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        self.insert_refresh_token(&mut conn, token).await
+    }
+
+    async fn find_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshToken>> {
+        self.opt(
+            self.q("SELECT * FROM {p}refresh_tokens WHERE token_hash = ?")
+                .text(token_hash),
+        )
+        .await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        old_token_hash: &str,
+        new: &RefreshTokenSeed,
+        now: OffsetDateTime,
+    ) -> StoreResult<RotateOutcome> {
+        let mut conn = self.conn().await?;
+        let conn = &mut *conn;
+        retrying!({
+            match self.begin(conn).await {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let r = self.rotate_in_tx(conn, old_token_hash, new, now).await;
+                    finish::<D, _>(conn, r).await
+                }
+            }
+        })
+    }
+
+    async fn revoke_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshToken>> {
+        let mut conn = self.conn().await?;
+        let update = self
+            .q("UPDATE {p}refresh_tokens SET revoked = TRUE WHERE token_hash = ? AND revoked = FALSE")
+            .text(token_hash);
+        let reread = self
+            .q("SELECT * FROM {p}refresh_tokens WHERE token_hash = ?")
+            .text(token_hash);
+        let row: Option<RefreshToken> = self.update_returning(&mut conn, update, reread).await?;
+        Ok(row.map(|mut t| {
+            t.revoked = false;
+            t
+        }))
+    }
+
+    async fn revoke_refresh_family(&self, family_id: Uuid) -> StoreResult<u64> {
+        self.exec(
+            self.q("UPDATE {p}refresh_tokens SET revoked = TRUE WHERE family_id = ? AND revoked = FALSE")
+                .uuid(family_id),
+        )
+        .await
+    }
+
+    async fn revoke_user_refresh_tokens(&self, user_id: Uuid) -> StoreResult<u64> {
+        self.exec(
+            self.q(
+                "UPDATE {p}refresh_tokens SET revoked = TRUE WHERE user_id = ? AND revoked = FALSE",
+            )
+            .uuid(user_id),
+        )
+        .await
+    }
+
+    async fn revoke_jti(&self, r: &JtiRevocation) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO {{p}}revocations (jti, expires_at, created_at) VALUES (?, ?, ?) \
+             {} expires_at = {}, created_at = {}",
+            self.on_conflict("jti"),
+            self.excluded("expires_at"),
+            self.excluded("created_at"),
+        );
+        self.exec(self.q(&sql).text(&r.jti).ts(r.expires_at).ts(r.created_at))
+            .await
+            .map(drop)
+    }
+
+    async fn is_jti_revoked(&self, jti: &str, now: OffsetDateTime) -> StoreResult<bool> {
+        let n: Option<Count> = self
+            .opt(
+                self.q("SELECT COUNT(*) AS n FROM {p}revocations WHERE jti = ? AND expires_at > ?")
+                    .text(jti)
+                    .ts(now),
+            )
+            .await?;
+        Ok(n.is_some_and(|c| c.0 > 0))
+    }
+}

@@ -1,0 +1,285 @@
+//! Users and sessions.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yauth_entity::{Session, User, UserUpdate, normalize_email};
+use yauth_store::{
+    Page, PageRequest, SessionRepository, StoreError, StoreResult, UserQuery, UserRepository,
+    escape_like,
+};
+
+use crate::dialect::Dialect;
+use crate::rows::{Count, USER_AS_U};
+use crate::store::Store;
+
+#[async_trait]
+impl<D: Dialect> UserRepository for Store<D> {
+    async fn create_user(&self, user: &User) -> StoreResult<()> {
+        let email = normalize_email(&user.email);
+        self.exec(
+            self.q(
+                "INSERT INTO {p}users (id, email, display_name, email_verified, role, banned, \
+                 banned_reason, banned_until, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .uuid(user.id)
+            .text(&email)
+            .opt_text(user.display_name.as_deref())
+            .bool(user.email_verified)
+            .text(&user.role)
+            .bool(user.banned)
+            .opt_text(user.banned_reason.as_deref())
+            .opt_ts(user.banned_until)
+            .ts(user.created_at)
+            .ts(user.updated_at),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>> {
+        self.opt(self.q("SELECT * FROM {p}users WHERE id = ?").uuid(id))
+            .await
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.opt(
+            self.q("SELECT * FROM {p}users WHERE email = ?")
+                .string(normalize_email(email)),
+        )
+        .await
+    }
+
+    async fn update_user(
+        &self,
+        id: Uuid,
+        update: &UserUpdate,
+        now: OffsetDateTime,
+    ) -> StoreResult<User> {
+        // One statement: each field is replaced only when its flag says so.
+        let email = update.email.as_deref().map(normalize_email);
+        let mut conn = self.conn().await?;
+        let template = "UPDATE {p}users SET \
+             email = CASE WHEN ? THEN ? ELSE email END, \
+             display_name = CASE WHEN ? THEN ? ELSE display_name END, \
+             email_verified = CASE WHEN ? THEN ? ELSE email_verified END, \
+             role = CASE WHEN ? THEN ? ELSE role END, \
+             banned = CASE WHEN ? THEN ? ELSE banned END, \
+             banned_reason = CASE WHEN ? THEN ? ELSE banned_reason END, \
+             banned_until = CASE WHEN ? THEN ? ELSE banned_until END, \
+             updated_at = ? WHERE id = ?";
+        let update_q = self
+            .q(template)
+            .bool(email.is_some())
+            .opt_text(email.as_deref())
+            .bool(update.display_name.is_some())
+            .opt_text(update.display_name.as_ref().and_then(|v| v.as_deref()))
+            .bool(update.email_verified.is_some())
+            .bool(update.email_verified.unwrap_or(false))
+            .bool(update.role.is_some())
+            .opt_text(update.role.as_deref())
+            .bool(update.banned.is_some())
+            .bool(update.banned.unwrap_or(false))
+            .bool(update.banned_reason.is_some())
+            .opt_text(update.banned_reason.as_ref().and_then(|v| v.as_deref()))
+            .bool(update.banned_until.is_some())
+            .opt_ts(update.banned_until.flatten())
+            .ts(now)
+            .uuid(id);
+        let reread = self.q("SELECT * FROM {p}users WHERE id = ?").uuid(id);
+        self.update_returning(&mut conn, update_q, reread)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn delete_user(&self, id: Uuid) -> StoreResult<bool> {
+        // Foreign keys cascade (and set the audit log's user_id to NULL).
+        let n = self
+            .exec(self.q("DELETE FROM {p}users WHERE id = ?").uuid(id))
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<Page<User>> {
+        let pattern = query
+            .search
+            .as_deref()
+            .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+        let filter = "(? IS NULL OR LOWER(email) LIKE ? ESCAPE {esc} \
+                      OR LOWER(COALESCE(display_name, '')) LIKE ? ESCAPE {esc})";
+        let mut conn = self.conn().await?;
+        let total: Option<Count> = self
+            .q(&format!(
+                "SELECT COUNT(*) AS n FROM {{p}}users WHERE {filter}"
+            ))
+            .opt_text(pattern.as_deref())
+            .opt_text(pattern.as_deref())
+            .opt_text(pattern.as_deref())
+            .opt(&mut conn)
+            .await?;
+        let items = self
+            .q(&format!(
+                "SELECT * FROM {{p}}users WHERE {filter} \
+                 ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+            ))
+            .opt_text(pattern.as_deref())
+            .opt_text(pattern.as_deref())
+            .opt_text(pattern.as_deref())
+            .count(query.page.limit)
+            .count(query.page.offset)
+            .all(&mut conn)
+            .await?;
+        Ok(Page {
+            items,
+            total: total.map_or(0, |c| c.0 as u64),
+        })
+    }
+}
+
+/// The join of the hot path: a session's columns, then its user's prefixed `u_`.
+fn session_with_user() -> String {
+    format!("SELECT s.*, {USER_AS_U} FROM {{p}}sessions s JOIN {{p}}users u ON u.id = s.user_id")
+}
+
+#[async_trait]
+impl<D: Dialect> SessionRepository for Store<D> {
+    async fn create_session(&self, s: &Session) -> StoreResult<()> {
+        self.exec(
+            self.q(
+                "INSERT INTO {p}sessions (id, user_id, token_hash, ip_address, user_agent, \
+                 impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .uuid(s.id)
+            .uuid(s.user_id)
+            .text(&s.token_hash)
+            .opt_text(s.ip_address.as_deref())
+            .opt_text(s.user_agent.as_deref())
+            .opt_uuid(s.impersonator_id)
+            .ts(s.expires_at)
+            .ts(s.absolute_expires_at)
+            .ts(s.last_seen_at)
+            .ts(s.created_at),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn validate_session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(Session, User)>> {
+        let sql = format!(
+            "{} WHERE s.token_hash = ? AND s.expires_at > ? AND s.absolute_expires_at > ?",
+            session_with_user()
+        );
+        self.opt(self.q(&sql).text(token_hash).ts(now).ts(now))
+            .await
+    }
+
+    async fn extend_session(
+        &self,
+        id: Uuid,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let n = self
+            .exec(
+                self.q("UPDATE {p}sessions SET \
+                     expires_at = CASE WHEN ? < absolute_expires_at THEN ? \
+                                  ELSE absolute_expires_at END, \
+                     last_seen_at = ? \
+                     WHERE id = ? AND expires_at > ? AND absolute_expires_at > ?")
+                    .ts(expires_at)
+                    .ts(expires_at)
+                    .ts(now)
+                    .uuid(id)
+                    .ts(now)
+                    .ts(now),
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn find_session(&self, id: Uuid) -> StoreResult<Option<Session>> {
+        self.opt(self.q("SELECT * FROM {p}sessions WHERE id = ?").uuid(id))
+            .await
+    }
+
+    async fn list_user_sessions(
+        &self,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<Session>> {
+        self.all(
+            self.q(
+                "SELECT * FROM {p}sessions WHERE user_id = ? AND expires_at > ? \
+                 AND absolute_expires_at > ? ORDER BY created_at DESC, id DESC",
+            )
+            .uuid(user_id)
+            .ts(now)
+            .ts(now),
+        )
+        .await
+    }
+
+    async fn list_sessions(
+        &self,
+        page: PageRequest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Page<Session>> {
+        let mut conn = self.conn().await?;
+        let total: Option<Count> = self
+            .q("SELECT COUNT(*) AS n FROM {p}sessions \
+                 WHERE expires_at > ? AND absolute_expires_at > ?")
+            .ts(now)
+            .ts(now)
+            .opt(&mut conn)
+            .await?;
+        let items = self
+            .q(
+                "SELECT * FROM {p}sessions WHERE expires_at > ? AND absolute_expires_at > ? \
+                 ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            )
+            .ts(now)
+            .ts(now)
+            .count(page.limit)
+            .count(page.offset)
+            .all(&mut conn)
+            .await?;
+        Ok(Page {
+            items,
+            total: total.map_or(0, |c| c.0 as u64),
+        })
+    }
+
+    async fn delete_session(&self, id: Uuid) -> StoreResult<bool> {
+        let n = self
+            .exec(self.q("DELETE FROM {p}sessions WHERE id = ?").uuid(id))
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn delete_user_session(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+        let n = self
+            .exec(
+                self.q("DELETE FROM {p}sessions WHERE id = ? AND user_id = ?")
+                    .uuid(id)
+                    .uuid(user_id),
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn delete_user_sessions(&self, user_id: Uuid, keep: Option<Uuid>) -> StoreResult<u64> {
+        self.exec(
+            self.q("DELETE FROM {p}sessions WHERE user_id = ? AND (? IS NULL OR id <> ?)")
+                .uuid(user_id)
+                .opt_uuid(keep)
+                .opt_uuid(keep),
+        )
+        .await
+    }
+}

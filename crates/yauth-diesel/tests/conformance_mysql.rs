@@ -1,0 +1,26 @@
+//! The conformance suite on MySQL / MariaDB.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::LazyLock;
+
+use diesel_async::AsyncMysqlConnection;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::Pool;
+use yauth_diesel::mysql::DieselMysqlBackend;
+use yauth_test_support::{Target, migrated_database};
+
+/// Provisioned once per test process, outside any Tokio runtime.
+static URL: LazyLock<Option<String>> = LazyLock::new(|| {
+    std::thread::spawn(|| migrated_database("diesel_mysql", Target::Mysql))
+        .join()
+        .expect("provisioning the test database panicked")
+});
+
+yauth_store::conformance_tests!(|| async {
+    let url = URL
+        .clone()
+        .expect("no test server (skipping needs Option support in the conformance macro)");
+    let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url);
+    let pool = Pool::builder(manager).max_size(6).build().unwrap();
+    DieselMysqlBackend::from_pool(pool)
+});
