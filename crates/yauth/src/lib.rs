@@ -40,6 +40,8 @@ pub mod error;
 pub mod events;
 pub mod extract;
 mod openapi;
+#[cfg(all(feature = "openapi", feature = "memory-backend"))]
+mod openapi_doc;
 pub mod plugin;
 pub mod plugins;
 mod purge;
@@ -53,6 +55,8 @@ pub use builder::{BuildError, YAuth, YAuthBuilder};
 pub use config::{BindingAction, RateLimit, RateLimitConfig, SessionConfig, YAuthConfig};
 pub use error::{ApiError, ApiResult};
 pub use events::{AuthEvent, EventContext, EventResponse};
+#[cfg(all(feature = "openapi", feature = "memory-backend"))]
+pub use openapi_doc::full_openapi_json;
 pub use plugin::{Authenticator, YAuthPlugin};
 pub use state::YAuthState;
 

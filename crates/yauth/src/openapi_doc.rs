@@ -1,0 +1,28 @@
+//! The OpenAPI document of a complete deployment, for client generation (feature `openapi`).
+
+use crate::backends::memory::InMemoryBackend;
+use crate::email::LogEmailSender;
+use crate::{BuildError, YAuthBuilder, YAuthConfig};
+
+/// The OpenAPI 3.1 document (pretty JSON) of yauth with every plugin compiled into this build
+/// enabled: what `packages/client/openapi.json` holds and the TypeScript client is generated
+/// from. Regenerate the file with
+/// `cargo run -p yauth --example openapi --features full -- packages/client/openapi.json`.
+pub async fn full_openapi_json() -> Result<String, BuildError> {
+    let mut config = YAuthConfig::new("http://localhost:3000");
+    config.purge_interval = None;
+    let builder =
+        YAuthBuilder::new(InMemoryBackend::new(), config).with_email_sender(LogEmailSender);
+    #[cfg(feature = "email-password")]
+    let builder = builder.with_email_password(Default::default());
+    #[cfg(feature = "status")]
+    let builder = builder.with_status();
+    let yauth = builder.build().await?;
+    yauth
+        .openapi()
+        .to_pretty_json()
+        .map(|json| json + "\n")
+        .map_err(|e| {
+            BuildError::InvalidConfig(format!("the OpenAPI document does not serialise: {e}"))
+        })
+}
