@@ -1,8 +1,5 @@
 //! SQL dialects and the few facts in which they differ: quoting, type names, literals, options.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ColumnType, DefaultValue};
@@ -105,19 +102,4 @@ impl Dialect {
     }
 }
 
-impl fmt::Display for Dialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.name())
-    }
-}
-
-impl FromStr for Dialect {
-    type Err = UnknownDialect;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|d| d.name() == s)
-            .ok_or_else(|| UnknownDialect(s.to_owned()))
-    }
-}
+crate::named::named_enum!(Dialect, UnknownDialect);

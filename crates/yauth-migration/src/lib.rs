@@ -23,6 +23,7 @@ mod diff;
 mod generate;
 mod history;
 pub mod model;
+mod named;
 mod plugin;
 
 use std::path::PathBuf;

@@ -1,8 +1,5 @@
 //! Plugins, the tables each one needs, and their dependencies.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Schema, all_tables};
@@ -136,22 +133,7 @@ impl Plugin {
     }
 }
 
-impl fmt::Display for Plugin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.name())
-    }
-}
-
-impl FromStr for Plugin {
-    type Err = UnknownPlugin;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| UnknownPlugin(s.to_owned()))
-    }
-}
+crate::named::named_enum!(Plugin, UnknownPlugin);
 
 /// The schema for a set of plugins: core tables plus the tables of each enabled plugin, parents
 /// first. Dependencies are not checked here (see [`Plugin::check_dependencies`]).

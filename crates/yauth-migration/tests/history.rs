@@ -124,7 +124,9 @@ fn diesel_and_seaorm_layouts() {
         ]
     );
     let schema = std::fs::read_to_string(tmp.path().join("schema.rs")).unwrap();
-    assert!(schema.contains("diesel::table! {\n    yauth_magic_links (id) {"));
+    assert!(schema.contains(
+        "diesel::table! {\n    /// The `yauth_magic_links` table.\n    yauth_magic_links (id) {"
+    ));
     assert!(schema.contains("diesel::allow_tables_to_appear_in_same_query!("));
 
     let tmp = tempfile::tempdir().unwrap();

@@ -37,9 +37,9 @@ pub(crate) fn schema_rs(schema: &Schema, target: &SqlTarget) -> String {
                 "    use diesel::sql_types::*;\n    use diesel::mysql::sql_types::Datetime;\n\n",
             );
         }
+        let name = target.table_name(&table.name);
         out.push_str(&format!(
-            "    {qualifier}{} ({}) {{\n",
-            target.table_name(&table.name),
+            "    /// The `{name}` table.\n    {qualifier}{name} ({}) {{\n",
             table.primary_key.join(", ")
         ));
         for column in &table.columns {
@@ -49,7 +49,10 @@ pub(crate) fn schema_rs(schema: &Schema, target: &SqlTarget) -> String {
             } else {
                 ty.to_owned()
             };
-            out.push_str(&format!("        {} -> {ty},\n", column.name));
+            out.push_str(&format!(
+                "        /// Column `{}`.\n        {} -> {ty},\n",
+                column.name, column.name
+            ));
         }
         out.push_str("    }\n}\n");
     }

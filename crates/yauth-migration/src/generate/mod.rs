@@ -5,9 +5,7 @@ mod rust;
 mod seaorm;
 mod toasty;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -60,22 +58,7 @@ impl Orm {
     }
 }
 
-impl fmt::Display for Orm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.name())
-    }
-}
-
-impl FromStr for Orm {
-    type Err = UnknownOrm;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.name() == s)
-            .ok_or_else(|| UnknownOrm(s.to_owned()))
-    }
-}
+crate::named::named_enum!(Orm, UnknownOrm);
 
 /// One file to write or delete.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -57,7 +57,10 @@ pub(crate) fn unambiguous_parents<'a>(
 pub(crate) fn module_files(dir: &Path, modules: Vec<(String, String)>) -> Vec<(PathBuf, String)> {
     let mut mod_rs = header("module index");
     mod_rs.push('\n');
-    for (name, _) in &modules {
+    // Sorted, as rustfmt orders module declarations.
+    let mut names: Vec<&str> = modules.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    for name in names {
         mod_rs.push_str(&format!("pub mod {name};\n"));
     }
     let mut files = vec![(dir.join("mod.rs"), mod_rs)];

@@ -67,7 +67,10 @@ fn entity(schema: &Schema, table: &Table, target: &SqlTarget) -> String {
         out.push_str(&format!("    pub {}: {ty},\n", column.name));
     }
     out.push_str("}\n\n/// Relations of this entity.\n");
-    out.push_str("#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\npub enum Relation {\n");
+    out.push_str("#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\npub enum Relation {");
+    if !table.foreign_keys.is_empty() {
+        out.push('\n');
+    }
     for fk in &table.foreign_keys {
         let parent = target.table_name(&fk.ref_table);
         let on_delete = match fk.on_delete {

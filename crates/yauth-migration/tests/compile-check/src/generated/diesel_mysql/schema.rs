@@ -5,16 +5,27 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_users` table.
     yauth_users (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `email`.
         email -> Varchar,
+        /// Column `display_name`.
         display_name -> Nullable<Varchar>,
+        /// Column `email_verified`.
         email_verified -> Bool,
+        /// Column `role`.
         role -> Varchar,
+        /// Column `banned`.
         banned -> Bool,
+        /// Column `banned_reason`.
         banned_reason -> Nullable<Text>,
+        /// Column `banned_until`.
         banned_until -> Nullable<Datetime>,
+        /// Column `created_at`.
         created_at -> Datetime,
+        /// Column `updated_at`.
         updated_at -> Datetime,
     }
 }
@@ -23,16 +34,27 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_sessions` table.
     yauth_sessions (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `token_hash`.
         token_hash -> Varchar,
+        /// Column `ip_address`.
         ip_address -> Nullable<Varchar>,
+        /// Column `user_agent`.
         user_agent -> Nullable<Text>,
+        /// Column `impersonator_id`.
         impersonator_id -> Nullable<Varchar>,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `absolute_expires_at`.
         absolute_expires_at -> Datetime,
+        /// Column `last_seen_at`.
         last_seen_at -> Datetime,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -41,12 +63,19 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_audit_log` table.
     yauth_audit_log (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Nullable<Varchar>,
+        /// Column `event_type`.
         event_type -> Varchar,
+        /// Column `metadata`.
         metadata -> Nullable<Json>,
+        /// Column `ip_address`.
         ip_address -> Nullable<Varchar>,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -55,10 +84,15 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_challenges` table.
     yauth_challenges (key) {
+        /// Column `key`.
         key -> Varchar,
+        /// Column `value`.
         value -> Json,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -67,10 +101,15 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_rate_limits` table.
     yauth_rate_limits (key) {
+        /// Column `key`.
         key -> Varchar,
+        /// Column `count`.
         count -> Integer,
+        /// Column `window_start`.
         window_start -> Datetime,
+        /// Column `expires_at`.
         expires_at -> Datetime,
     }
 }
@@ -79,9 +118,13 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_passwords` table.
     yauth_passwords (user_id) {
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `password_hash`.
         password_hash -> Text,
+        /// Column `updated_at`.
         updated_at -> Datetime,
     }
 }
@@ -90,10 +133,15 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_password_history` table.
     yauth_password_history (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `password_hash`.
         password_hash -> Text,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -102,11 +150,17 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_email_verifications` table.
     yauth_email_verifications (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `token_hash`.
         token_hash -> Varchar,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -115,12 +169,19 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_password_resets` table.
     yauth_password_resets (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `token_hash`.
         token_hash -> Varchar,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `used_at`.
         used_at -> Nullable<Datetime>,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -129,15 +190,25 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_webauthn_credentials` table.
     yauth_webauthn_credentials (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `credential_id`.
         credential_id -> Varchar,
+        /// Column `name`.
         name -> Varchar,
+        /// Column `aaguid`.
         aaguid -> Nullable<Varchar>,
+        /// Column `device_name`.
         device_name -> Nullable<Varchar>,
+        /// Column `credential`.
         credential -> Json,
+        /// Column `created_at`.
         created_at -> Datetime,
+        /// Column `last_used_at`.
         last_used_at -> Nullable<Datetime>,
     }
 }
@@ -146,12 +217,19 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_totp_secrets` table.
     yauth_totp_secrets (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `encrypted_secret`.
         encrypted_secret -> Text,
+        /// Column `verified`.
         verified -> Bool,
+        /// Column `last_used_step`.
         last_used_step -> Nullable<BigInt>,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -160,12 +238,19 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_backup_codes` table.
     yauth_backup_codes (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `code_hash`.
         code_hash -> Varchar,
+        /// Column `used`.
         used -> Bool,
+        /// Column `used_at`.
         used_at -> Nullable<Datetime>,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -174,15 +259,25 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_oauth_accounts` table.
     yauth_oauth_accounts (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `provider`.
         provider -> Varchar,
+        /// Column `provider_user_id`.
         provider_user_id -> Varchar,
+        /// Column `access_token_enc`.
         access_token_enc -> Nullable<Text>,
+        /// Column `refresh_token_enc`.
         refresh_token_enc -> Nullable<Text>,
+        /// Column `expires_at`.
         expires_at -> Nullable<Datetime>,
+        /// Column `updated_at`.
         updated_at -> Datetime,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -191,14 +286,23 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_oauth_states` table.
     yauth_oauth_states (state) {
+        /// Column `state`.
         state -> Varchar,
+        /// Column `provider`.
         provider -> Varchar,
+        /// Column `redirect_url`.
         redirect_url -> Nullable<Text>,
+        /// Column `code_verifier`.
         code_verifier -> Text,
+        /// Column `nonce`.
         nonce -> Nullable<Varchar>,
+        /// Column `link_user_id`.
         link_user_id -> Nullable<Varchar>,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -207,15 +311,25 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_refresh_tokens` table.
     yauth_refresh_tokens (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `token_hash`.
         token_hash -> Varchar,
+        /// Column `family_id`.
         family_id -> Varchar,
+        /// Column `client_id`.
         client_id -> Nullable<Varchar>,
+        /// Column `scopes`.
         scopes -> Nullable<Json>,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `revoked`.
         revoked -> Bool,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -224,9 +338,13 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_revocations` table.
     yauth_revocations (jti) {
+        /// Column `jti`.
         jti -> Varchar,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -235,15 +353,25 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_api_keys` table.
     yauth_api_keys (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `key_prefix`.
         key_prefix -> Varchar,
+        /// Column `key_hash`.
         key_hash -> Varchar,
+        /// Column `name`.
         name -> Varchar,
+        /// Column `scopes`.
         scopes -> Nullable<Json>,
+        /// Column `last_used_at`.
         last_used_at -> Nullable<Datetime>,
+        /// Column `expires_at`.
         expires_at -> Nullable<Datetime>,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -252,12 +380,19 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_magic_links` table.
     yauth_magic_links (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `email`.
         email -> Varchar,
+        /// Column `token_hash`.
         token_hash -> Varchar,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `used`.
         used -> Bool,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -266,15 +401,25 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_oauth2_clients` table.
     yauth_oauth2_clients (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `client_id`.
         client_id -> Varchar,
+        /// Column `client_secret_hash`.
         client_secret_hash -> Nullable<Varchar>,
+        /// Column `redirect_uris`.
         redirect_uris -> Json,
+        /// Column `client_name`.
         client_name -> Nullable<Varchar>,
+        /// Column `grant_types`.
         grant_types -> Json,
+        /// Column `scopes`.
         scopes -> Nullable<Json>,
+        /// Column `is_public`.
         is_public -> Bool,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -283,18 +428,31 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_authorization_codes` table.
     yauth_authorization_codes (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `code_hash`.
         code_hash -> Varchar,
+        /// Column `client_id`.
         client_id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `scopes`.
         scopes -> Nullable<Json>,
+        /// Column `redirect_uri`.
         redirect_uri -> Text,
+        /// Column `code_challenge`.
         code_challenge -> Varchar,
+        /// Column `code_challenge_method`.
         code_challenge_method -> Varchar,
+        /// Column `nonce`.
         nonce -> Nullable<Varchar>,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `used`.
         used -> Bool,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -303,12 +461,19 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_consents` table.
     yauth_consents (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `client_id`.
         client_id -> Varchar,
+        /// Column `scopes`.
         scopes -> Json,
+        /// Column `created_at`.
         created_at -> Datetime,
+        /// Column `updated_at`.
         updated_at -> Datetime,
     }
 }
@@ -317,17 +482,29 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_device_codes` table.
     yauth_device_codes (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `device_code_hash`.
         device_code_hash -> Varchar,
+        /// Column `user_code`.
         user_code -> Varchar,
+        /// Column `client_id`.
         client_id -> Varchar,
+        /// Column `scopes`.
         scopes -> Nullable<Json>,
+        /// Column `user_id`.
         user_id -> Nullable<Varchar>,
+        /// Column `status`.
         status -> Varchar,
+        /// Column `interval`.
         interval -> Integer,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `last_polled_at`.
         last_polled_at -> Nullable<Datetime>,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -336,14 +513,23 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_account_locks` table.
     yauth_account_locks (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `failed_count`.
         failed_count -> Integer,
+        /// Column `locked_until`.
         locked_until -> Nullable<Datetime>,
+        /// Column `lock_count`.
         lock_count -> Integer,
+        /// Column `locked_reason`.
         locked_reason -> Nullable<Text>,
+        /// Column `created_at`.
         created_at -> Datetime,
+        /// Column `updated_at`.
         updated_at -> Datetime,
     }
 }
@@ -352,11 +538,17 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_unlock_tokens` table.
     yauth_unlock_tokens (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Varchar,
+        /// Column `token_hash`.
         token_hash -> Varchar,
+        /// Column `expires_at`.
         expires_at -> Datetime,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -365,14 +557,23 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_webhooks` table.
     yauth_webhooks (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `user_id`.
         user_id -> Nullable<Varchar>,
+        /// Column `url`.
         url -> Text,
+        /// Column `secret_enc`.
         secret_enc -> Text,
+        /// Column `events`.
         events -> Json,
+        /// Column `active`.
         active -> Bool,
+        /// Column `created_at`.
         created_at -> Datetime,
+        /// Column `updated_at`.
         updated_at -> Datetime,
     }
 }
@@ -381,20 +582,35 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_webhook_deliveries` table.
     yauth_webhook_deliveries (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `webhook_id`.
         webhook_id -> Varchar,
+        /// Column `event_type`.
         event_type -> Varchar,
+        /// Column `payload`.
         payload -> Json,
+        /// Column `status`.
         status -> Varchar,
+        /// Column `attempt`.
         attempt -> Integer,
+        /// Column `next_attempt_at`.
         next_attempt_at -> Datetime,
+        /// Column `locked_until`.
         locked_until -> Nullable<Datetime>,
+        /// Column `status_code`.
         status_code -> Nullable<Integer>,
+        /// Column `response_body`.
         response_body -> Nullable<Text>,
+        /// Column `last_error`.
         last_error -> Nullable<Text>,
+        /// Column `success`.
         success -> Bool,
+        /// Column `created_at`.
         created_at -> Datetime,
+        /// Column `updated_at`.
         updated_at -> Datetime,
     }
 }
@@ -403,10 +619,15 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_oidc_nonces` table.
     yauth_oidc_nonces (id) {
+        /// Column `id`.
         id -> Varchar,
+        /// Column `nonce_hash`.
         nonce_hash -> Varchar,
+        /// Column `authorization_code_id`.
         authorization_code_id -> Varchar,
+        /// Column `created_at`.
         created_at -> Datetime,
     }
 }
@@ -415,13 +636,21 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_signing_keys` table.
     yauth_signing_keys (kid) {
+        /// Column `kid`.
         kid -> Varchar,
+        /// Column `algorithm`.
         algorithm -> Varchar,
+        /// Column `private_key_enc`.
         private_key_enc -> Text,
+        /// Column `public_jwk`.
         public_jwk -> Json,
+        /// Column `created_at`.
         created_at -> Datetime,
+        /// Column `retired_at`.
         retired_at -> Nullable<Datetime>,
+        /// Column `expires_at`.
         expires_at -> Nullable<Datetime>,
     }
 }
