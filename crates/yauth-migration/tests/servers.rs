@@ -9,11 +9,13 @@ mod common;
 
 use std::path::Path;
 
-use common::{TestDb, assert_matches};
+use common::{TestDb, assert_matches, assert_matches_schema};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use yauth_migration::model::{Column, ColumnType as T, DefaultValue, OnDelete, Schema, Table};
-use yauth_migration::{Dialect, Generator, MigrationSql, Orm, Plugin, SchemaConfig};
+use yauth_migration::{
+    Dialect, Generator, MigrationSql, Orm, Plugin, SNAPSHOT_FILE, SchemaConfig, Snapshot,
+};
 
 const T0: OffsetDateTime = datetime!(2026-01-02 03:04:05 UTC);
 
@@ -239,4 +241,158 @@ async fn mysql_diff_changes() {
 #[tokio::test]
 async fn sqlite_diff_changes() {
     diff_changes_on_server(Dialect::Sqlite).await;
+}
+
+/// The schema an older yauth would have written: `users.role` without its default and
+/// `banned_until`, no `users.created_at` index, and no foreign key from `sessions.impersonator_id`.
+fn older_schema(current: &Schema) -> Schema {
+    let mut old = current.clone();
+    let users = &mut old.tables[0];
+    users.columns.retain(|c| c.name != "banned_until");
+    if let Some(role) = users.columns.iter_mut().find(|c| c.name == "role") {
+        role.default = None;
+    }
+    users.indexes.retain(|i| i.columns != ["created_at"]);
+    old.tables[1]
+        .foreign_keys
+        .retain(|fk| fk.columns != ["impersonator_id"]);
+    old
+}
+
+/// A directory whose snapshot records an older schema gets one upgrade migration; sqlx applies it
+/// (outside a transaction where SQLite rebuilds tables), reverts it and applies it again, with rows
+/// in place that the rebuild of a referenced table must keep.
+async fn upgrade_from_older_snapshot(dialect: Dialect) {
+    let Some(mut db) = TestDb::create(dialect).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = SchemaConfig::new(dialect, [Plugin::EmailPassword]);
+    let target = config.target();
+    let current = config.schema();
+    let old = older_schema(&current);
+    let init = MigrationSql::between(&Schema::default(), &old, &target).unwrap();
+    let file = |s: &yauth_migration::SqlScript| {
+        s.statements
+            .iter()
+            .map(|s| format!("{s};\n"))
+            .collect::<String>()
+    };
+    std::fs::write(dir.path().join("1_old_init.up.sql"), file(&init.up)).unwrap();
+    std::fs::write(dir.path().join("1_old_init.down.sql"), file(&init.down)).unwrap();
+    let mut snapshot = Snapshot::new(Orm::Sqlx, &config, vec!["1_old_init".into()]);
+    snapshot.schema = old.clone();
+    std::fs::write(dir.path().join(SNAPSHOT_FILE), snapshot.to_json().unwrap()).unwrap();
+    db.migrate_run(dir.path()).await;
+    assert_matches_schema(&mut db, &old, &target, false).await;
+
+    let id = "0190f0f0-0000-7000-8000-000000000002";
+    let now = match dialect {
+        Dialect::Mysql => "'2026-01-02 03:04:05.000000'",
+        _ => "'2026-01-02T03:04:05.000000Z'",
+    };
+    let q = |s: &str| dialect.quote(s);
+    db.exec(&format!(
+        "INSERT INTO {} ({}, {}, {}, {}, {}) VALUES ('{id}', 'a@example.com', 'user', {now}, {now});\n\
+         INSERT INTO {} ({}, {}, {}, {}, {}, {}, {}) VALUES ('{id}', '{id}', '{}', {now}, {now}, {now}, {now})",
+        target.qualified_table("users"),
+        q("id"), q("email"), q("role"), q("created_at"), q("updated_at"),
+        target.qualified_table("sessions"),
+        q("id"), q("user_id"), q("token_hash"), q("expires_at"), q("absolute_expires_at"),
+        q("last_seen_at"), q("created_at"),
+        "0".repeat(64),
+    ))
+    .await;
+
+    let plan = Generator::new(Orm::Sqlx, config.clone(), dir.path())
+        .plan_at(T0)
+        .unwrap();
+    assert_eq!(
+        plan.migration.as_deref(),
+        Some("20260102030405_yauth_update")
+    );
+    let sql = plan.sql.as_ref().unwrap();
+    assert_eq!(sql.up.transactional, dialect != Dialect::Sqlite);
+    plan.apply().unwrap();
+    let sessions = format!(
+        "SELECT COUNT(*) FROM {}",
+        target.qualified_table("sessions")
+    );
+    for _ in 0..2 {
+        db.migrate_run(dir.path()).await;
+        assert_matches_schema(&mut db, &current, &target, false).await;
+        assert_eq!(
+            db.count(&sessions).await,
+            1,
+            "the upgrade kept the session row"
+        );
+        db.migrate_undo(dir.path(), 1).await;
+        assert_matches_schema(&mut db, &old, &target, false).await;
+        assert_eq!(
+            db.count(&sessions).await,
+            1,
+            "the downgrade kept the session row"
+        );
+    }
+    assert!(
+        Generator::new(Orm::Sqlx, config, dir.path())
+            .plan()
+            .unwrap()
+            .is_empty()
+    );
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn postgres_upgrade_from_older_snapshot() {
+    upgrade_from_older_snapshot(Dialect::Postgres).await;
+}
+
+#[tokio::test]
+async fn mysql_upgrade_from_older_snapshot() {
+    upgrade_from_older_snapshot(Dialect::Mysql).await;
+}
+
+#[tokio::test]
+async fn sqlite_upgrade_from_older_snapshot() {
+    upgrade_from_older_snapshot(Dialect::Sqlite).await;
+}
+
+/// The diesel / SeaORM layout (`<version>_<name>/up.sql`, `down.sql`) holds the same SQL and
+/// applies as written: up, down, up.
+async fn diesel_layout_applies(dialect: Dialect) {
+    let Some(mut db) = TestDb::create(dialect).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = SchemaConfig::all_plugins(dialect);
+    let plan = Generator::new(Orm::Diesel, config.clone(), dir.path())
+        .plan_at(T0)
+        .unwrap();
+    plan.apply().unwrap();
+    let migration = dir.path().join(plan.migration.unwrap());
+    let up = std::fs::read_to_string(migration.join("up.sql")).unwrap();
+    let down = std::fs::read_to_string(migration.join("down.sql")).unwrap();
+    db.exec(&up).await;
+    assert_matches(&mut db, &config).await;
+    db.exec(&down).await;
+    assert!(db.introspect("yauth_", None).await.is_empty());
+    db.exec(&up).await;
+    assert_matches(&mut db, &config).await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn postgres_diesel_layout_applies() {
+    diesel_layout_applies(Dialect::Postgres).await;
+}
+
+#[tokio::test]
+async fn mysql_diesel_layout_applies() {
+    diesel_layout_applies(Dialect::Mysql).await;
+}
+
+#[tokio::test]
+async fn sqlite_diesel_layout_applies() {
+    diesel_layout_applies(Dialect::Sqlite).await;
 }

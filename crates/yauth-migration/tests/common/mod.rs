@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::migrate::Migrator;
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection, PgConnection, SqliteConnection};
 use yauth_migration::model::{ColumnType, DefaultValue, OnDelete};
-use yauth_migration::{Dialect, SchemaConfig};
+use yauth_migration::{Dialect, Schema, SchemaConfig, SqlTarget};
 
 /// A column as the database reports it, normalised: name, type, nullable, default.
 pub type ObservedColumn = (String, String, bool, Option<String>);
@@ -502,10 +502,14 @@ fn reported_default(dialect: Dialect, value: &DefaultValue) -> String {
 
 /// What introspection must report for `config`, derived from the model.
 pub fn expected(config: &SchemaConfig) -> Observed {
-    let target = config.target();
-    let dialect = config.dialect;
+    expected_schema(&config.schema(), &config.target())
+}
+
+/// What introspection must report for `schema` created for `target`.
+pub fn expected_schema(schema: &Schema, target: &SqlTarget) -> Observed {
+    let dialect = target.dialect;
     let mut out = Observed::new();
-    for table in config.schema().tables {
+    for table in &schema.tables {
         let t = ObservedTable {
             columns: table
                 .columns
@@ -558,17 +562,33 @@ pub fn expected(config: &SchemaConfig) -> Observed {
 
 /// Asserts that the database matches the model for `config`, table by table.
 pub async fn assert_matches(db: &mut TestDb, config: &SchemaConfig) {
-    let observed = db
-        .introspect(&config.table_prefix, config.pg_schema.as_deref())
+    assert_matches_schema(db, &config.schema(), &config.target(), true).await;
+}
+
+/// Asserts that the database holds exactly `schema` as created for `target`. Without
+/// `column_order`, columns may come in any order (`ADD COLUMN` appends at the end).
+pub async fn assert_matches_schema(
+    db: &mut TestDb,
+    schema: &Schema,
+    target: &SqlTarget,
+    column_order: bool,
+) {
+    let mut observed = db
+        .introspect(&target.table_prefix, target.pg_schema.as_deref())
         .await;
-    let expected = expected(config);
+    let mut expected = expected_schema(schema, target);
+    if !column_order {
+        for table in observed.values_mut().chain(expected.values_mut()) {
+            table.columns.sort();
+        }
+    }
     assert_eq!(
         observed.keys().collect::<Vec<_>>(),
         expected.keys().collect::<Vec<_>>(),
         "{}: tables",
-        config.dialect
+        target.dialect
     );
     for (name, table) in &expected {
-        assert_eq!(&observed[name], table, "{}: table {name}", config.dialect);
+        assert_eq!(&observed[name], table, "{}: table {name}", target.dialect);
     }
 }
