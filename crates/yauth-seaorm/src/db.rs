@@ -9,8 +9,8 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, Iterable, QueryResult, RuntimeErr, SqliteTransactionMode, StatementBuilder,
-    TransactionOptions, TransactionTrait,
+    FromQueryResult, IsolationLevel, Iterable, QueryResult, RuntimeErr, SqliteTransactionMode,
+    StatementBuilder, TransactionOptions, TransactionTrait,
 };
 use yauth_store::{StoreError, StoreResult, constraint};
 
@@ -118,11 +118,15 @@ impl Db {
     }
 
     /// Starts a transaction: `BEGIN IMMEDIATE` on SQLite (a deferred transaction upgrading to a
-    /// write lock gets SQLITE_BUSY without retry), a plain `BEGIN` elsewhere.
+    /// write lock gets SQLITE_BUSY without retry); READ COMMITTED on MySQL (no gap locks, so
+    /// concurrent locking reads on missing rows do not deadlock); a plain `BEGIN` on PostgreSQL
+    /// (READ COMMITTED already).
     pub(crate) async fn begin(&self) -> StoreResult<DatabaseTransaction> {
         let options = TransactionOptions {
             sqlite_transaction_mode: (self.backend == DbBackend::Sqlite)
                 .then_some(SqliteTransactionMode::Immediate),
+            isolation_level: (self.backend == DbBackend::MySql)
+                .then_some(IsolationLevel::ReadCommitted),
             ..TransactionOptions::default()
         };
         self.conn.begin_with_options(options).await.map_err(map_err)
@@ -307,7 +311,11 @@ const UNIQUE_RULES: &[(&str, &[&str], &str)] = &[
         constraint::REFRESH_TOKENS_TOKEN_HASH,
     ),
     ("api_keys", &["key_prefix"], constraint::API_KEYS_PREFIX),
-    ("magic_links", &["token_hash"], constraint::MAGIC_LINKS_TOKEN_HASH),
+    (
+        "magic_links",
+        &["token_hash"],
+        constraint::MAGIC_LINKS_TOKEN_HASH,
+    ),
     (
         "oauth2_clients",
         &["client_id"],
@@ -323,7 +331,11 @@ const UNIQUE_RULES: &[(&str, &[&str], &str)] = &[
         &["device_code_hash"],
         constraint::DEVICE_CODES_DEVICE_CODE_HASH,
     ),
-    ("device_codes", &["user_code"], constraint::DEVICE_CODES_USER_CODE),
+    (
+        "device_codes",
+        &["user_code"],
+        constraint::DEVICE_CODES_USER_CODE,
+    ),
     (
         "unlock_tokens",
         &["token_hash"],

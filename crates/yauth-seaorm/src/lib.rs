@@ -38,6 +38,8 @@ use sea_orm::DatabaseConnection;
 use yauth_store::{DatabaseBackend, Repositories};
 
 mod db;
+// Generated (see tests/entities.rs): kept byte-identical to the generator's output.
+#[rustfmt::skip]
 pub mod entities;
 mod repos;
 pub mod types;
@@ -146,8 +148,13 @@ pub mod pg {
         /// A backend whose tables live in the PostgreSQL schema `schema` (created by the
         /// migrations generated with that schema): every statement names the schema, at no extra
         /// round trip.
-        pub fn from_connection_with_schema(conn: sea_orm::DatabaseConnection, schema: &str) -> Self {
-            Self(crate::SeaOrmBackend::from_connection_with_schema(conn, schema))
+        pub fn from_connection_with_schema(
+            conn: sea_orm::DatabaseConnection,
+            schema: &str,
+        ) -> Self {
+            Self(crate::SeaOrmBackend::from_connection_with_schema(
+                conn, schema,
+            ))
         }
     }
 }

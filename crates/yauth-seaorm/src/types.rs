@@ -6,7 +6,7 @@
 //! | logical | PostgreSQL | MySQL / MariaDB | SQLite |
 //! |---|---|---|---|
 //! | uuid | `UUID` | `CHAR(36)`, lowercase hyphenated | `TEXT`, lowercase hyphenated |
-//! | timestamp | `TIMESTAMPTZ` | `DATETIME(6)`, UTC | `TEXT`, `YYYY-MM-DDTHH:MM:SS.ffffffZ` |
+//! | timestamp | `TIMESTAMPTZ` | `DATETIME(6)`, UTC, bound as `DATETIME` | `TEXT`, `YYYY-MM-DDTHH:MM:SS.ffffffZ` |
 //!
 //! SeaORM's own bindings differ on MySQL and SQLite (a `Uuid` is bound as 16 bytes, a timestamp
 //! as RFC 3339 with a variable number of digits), so every statement this crate runs goes through
@@ -155,6 +155,14 @@ pub(crate) fn encode(backend: DbBackend, value: &mut Value) {
         }
         Value::TimeDateTimeWithTimeZone(t) if is_sqlite => {
             *value = Value::String(t.map(sqlite_timestamp));
+        }
+        // sqlx binds an `OffsetDateTime` as MySQL `TIMESTAMP` (1970-2038 only); a UTC
+        // `PrimitiveDateTime` binds as `DATETIME`, the column's own type.
+        Value::TimeDateTimeWithTimeZone(t) if backend == DbBackend::MySql => {
+            *value = Value::TimeDateTime(t.map(|t| {
+                let utc = t.to_offset(time::UtcOffset::UTC);
+                time::PrimitiveDateTime::new(utc.date(), utc.time())
+            }));
         }
         Value::Json(j) if is_sqlite => {
             *value = Value::String(j.as_ref().map(|j| j.to_string()));

@@ -86,7 +86,10 @@ fn entities_match_the_generator() {
         .collect();
     present.sort();
     let wanted: Vec<String> = expected.iter().map(|(n, _)| n.clone()).collect();
-    assert_eq!(present, wanted, "src/entities has other files than the generator writes");
+    assert_eq!(
+        present, wanted,
+        "src/entities has other files than the generator writes"
+    );
     assert!(
         stale.is_empty(),
         "entities are stale against yauth-migration: {stale:?}; run \

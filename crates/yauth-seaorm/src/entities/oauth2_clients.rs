@@ -37,7 +37,6 @@ pub struct Model {
 
 /// Relations of this entity.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

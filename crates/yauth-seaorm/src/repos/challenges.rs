@@ -1,7 +1,7 @@
 //! Short-lived challenges.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Cond, Expr, OnConflict, ExprTrait};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict};
 use time::OffsetDateTime;
 use yauth_entity::Challenge;
 use yauth_store::{ChallengeRepository, StoreResult};

@@ -9,7 +9,9 @@ use yauth_store::{EmailPasswordRepository, StoreResult};
 
 use super::newest_first;
 use crate::db::{Db, map_err};
-use crate::entities::{email_verifications as ev, password_history as ph, password_resets as pr, passwords};
+use crate::entities::{
+    email_verifications as ev, password_history as ph, password_resets as pr, passwords,
+};
 
 fn to_reset(m: pr::Model) -> PasswordReset {
     PasswordReset {
@@ -138,13 +140,16 @@ impl EmailPasswordRepository for Db {
         let cond = Cond::all()
             .add(Expr::col(C::TokenHash).eq(token_hash))
             .add(Expr::col(C::ExpiresAt).gt(now));
-        Ok(self.take(ev::Entity, cond).await?.map(|m| EmailVerification {
-            id: m.id.0,
-            user_id: m.user_id.0,
-            token_hash: m.token_hash,
-            expires_at: m.expires_at,
-            created_at: m.created_at,
-        }))
+        Ok(self
+            .take(ev::Entity, cond)
+            .await?
+            .map(|m| EmailVerification {
+                id: m.id.0,
+                user_id: m.user_id.0,
+                token_hash: m.token_hash,
+                expires_at: m.expires_at,
+                created_at: m.created_at,
+            }))
     }
 
     async fn delete_email_verifications(&self, user_id: Uuid) -> StoreResult<u64> {

@@ -73,10 +73,7 @@ impl AccountLockoutRepository for Db {
     ) -> StoreResult<AccountLock> {
         self.upsert_lock(
             user_id,
-            vec![
-                (C::FailedCount, 1i32.into()),
-                (C::LockCount, 0i32.into()),
-            ],
+            vec![(C::FailedCount, 1i32.into()), (C::LockCount, 0i32.into())],
             vec![(C::FailedCount, old(C::FailedCount).add(1i32))],
             now,
         )

@@ -1,8 +1,8 @@
 //! The expiry purge.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Cond, Expr, ExprTrait, IntoIden, Query};
 use sea_orm::EntityTrait;
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, IntoIden, Query};
 use time::OffsetDateTime;
 use yauth_store::{MaintenanceRepository, PurgeReport, StoreResult};
 
@@ -68,7 +68,9 @@ impl MaintenanceRepository for Db {
         self.purge(
             &mut r,
             oidc_nonces::Entity,
-            Cond::all().add(Expr::col(oidc_nonces::Column::AuthorizationCodeId).in_subquery(expired_codes)),
+            Cond::all().add(
+                Expr::col(oidc_nonces::Column::AuthorizationCodeId).in_subquery(expired_codes),
+            ),
         )
         .await?;
         self.purge(&mut r, ac::Entity, ended(ac::Column::ExpiresAt, now))

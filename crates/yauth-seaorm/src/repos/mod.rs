@@ -30,7 +30,8 @@ pub(crate) fn newest_first<C: ColumnTrait + IntoIden + Copy>(
     created_at: C,
     id: C,
 ) {
-    q.order_by(created_at, Order::Desc).order_by(id, Order::Desc);
+    q.order_by(created_at, Order::Desc)
+        .order_by(id, Order::Desc);
 }
 
 /// Orders oldest first by (`created_at`, `id`).

@@ -117,7 +117,10 @@ impl Oauth2ServerRepository for Db {
                 (C::Scopes, c.scopes.clone().into()),
                 (C::RedirectUri, c.redirect_uri.clone().into()),
                 (C::CodeChallenge, c.code_challenge.clone().into()),
-                (C::CodeChallengeMethod, c.code_challenge_method.clone().into()),
+                (
+                    C::CodeChallengeMethod,
+                    c.code_challenge_method.clone().into(),
+                ),
                 (C::Nonce, c.nonce.clone().into()),
                 (C::ExpiresAt, c.expires_at.into()),
                 (C::Used, c.used.into()),
@@ -232,8 +235,14 @@ impl Oauth2ServerRepository for Db {
         now: OffsetDateTime,
     ) -> StoreResult<Option<DeviceCode>> {
         use dc::Column as C;
-        if !super::exists(self, &self.conn, users::Entity, users::Column::Id, user_id.into())
-            .await?
+        if !super::exists(
+            self,
+            &self.conn,
+            users::Entity,
+            users::Column::Id,
+            user_id.into(),
+        )
+        .await?
         {
             return Err(StoreError::NotFound);
         }

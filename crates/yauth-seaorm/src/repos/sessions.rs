@@ -1,7 +1,7 @@
 //! Sessions, with the one-query hot path.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Alias, Cond, Expr, Query, ExprTrait};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Query};
 use sea_orm::{FromQueryResult, IdenStatic, Iterable};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -79,8 +79,7 @@ impl SessionRepository for Db {
         q.from(self.table(sessions::Entity))
             .inner_join(
                 self.table(users::Entity),
-                Expr::col((users::Entity, users::Column::Id))
-                    .equals((sessions::Entity, C::UserId)),
+                Expr::col((users::Entity, users::Column::Id)).equals((sessions::Entity, C::UserId)),
             )
             .and_where(Expr::col((sessions::Entity, C::TokenHash)).eq(token_hash))
             .cond_where(active(now));

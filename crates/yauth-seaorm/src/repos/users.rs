@@ -1,7 +1,7 @@
 //! Users.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Cond, Expr, Func, LikeExpr, ExprTrait};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, LikeExpr};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::{User, UserUpdate, normalize_email};
@@ -61,7 +61,8 @@ impl UserRepository for Db {
     }
 
     async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>> {
-        self.user_where(Cond::all().add(Expr::col(C::Id).eq(id))).await
+        self.user_where(Cond::all().add(Expr::col(C::Id).eq(id)))
+            .await
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
@@ -120,11 +121,7 @@ impl UserRepository for Db {
                 Expr::expr(Func::lower(Expr::col(col)))
                     .like(LikeExpr::new(pattern.clone()).escape('\\'))
             };
-            q.cond_where(
-                Cond::any()
-                    .add(like(C::Email))
-                    .add(like(C::DisplayName)),
-            );
+            q.cond_where(Cond::any().add(like(C::Email)).add(like(C::DisplayName)));
         }
         let total = self.count(q.clone()).await?;
         newest_first(&mut q, C::CreatedAt, C::Id);

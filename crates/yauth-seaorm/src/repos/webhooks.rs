@@ -1,7 +1,7 @@
 //! Webhook subscriptions and the delivery outbox.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Cond, Expr, ExprTrait, LockType, Order};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::{DeliveryStatus, Webhook, WebhookDelivery, WebhookUpdate};
@@ -190,15 +190,16 @@ impl WebhookRepository for Db {
                         ),
                 )
         };
-        // Lock the due rows (FOR UPDATE; SQLite serialises writers with BEGIN IMMEDIATE), then
-        // claim each with an update guarded by the same condition.
+        // Lock the due rows (FOR UPDATE SKIP LOCKED: concurrent workers take disjoint rows and
+        // never wait on each other; SQLite serialises writers with BEGIN IMMEDIATE), then claim
+        // each with an update guarded by the same condition.
         let tx = self.begin().await?;
         let mut sel = self.select(wd::Entity);
         sel.cond_where(due())
             .order_by(C::NextAttemptAt, Order::Asc)
             .order_by(C::Id, Order::Asc)
             .limit(u64::from(limit))
-            .lock(LockType::Update);
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         let rows = self.all::<wd::Model, _, _>(&tx, &sel).await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
