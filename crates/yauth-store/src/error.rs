@@ -8,10 +8,10 @@
 #[non_exhaustive]
 pub enum StoreError {
     /// A uniqueness rule was violated. `constraint` is one of the stable names in
-    /// [`constraint`](crate::constraint), whatever the database calls it.
+    /// [`constraint`](crate::constraint#constants), whatever the database calls it.
     #[error("conflict on {constraint}")]
     Conflict {
-        /// Stable name of the violated rule, e.g. [`constraint::USERS_EMAIL`](crate::constraint::USERS_EMAIL).
+        /// Stable name of the violated rule, e.g. [`constraint::USERS_EMAIL`].
         constraint: String,
     },
     /// The row the operation needs does not exist (including a foreign key that points nowhere).

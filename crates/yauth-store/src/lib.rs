@@ -7,7 +7,7 @@
 //! - [`StoreError`]: `Conflict { constraint }` (with the stable names of [`constraint`]),
 //!   `NotFound`, `Unavailable` (maps to HTTP 503) and `Internal`;
 //! - time is always passed in (`now` parameters); the library reads a [`Clock`];
-//! - [`InMemoryBackend`](memory::InMemoryBackend): the reference implementation;
+//! - [`InMemoryBackend`]: the reference implementation;
 //! - the conformance suite (feature `conformance`): the cases every backend must pass.
 //!
 //! # Atomicity
@@ -38,7 +38,8 @@
 //! ```
 //!
 //! Cases create their own rows with unique emails and tokens, so a backend may hand every case
-//! the same database. To run the suite from your own harness instead, call
+//! the same database. The factory may also return `Option<Backend>`: `None` (the test server is
+//! unavailable) skips the case with a notice. To run the suite from your own harness instead, call
 //! `yauth_store::conformance::run_all(factory)`, which returns a report of every case.
 
 pub mod backend;

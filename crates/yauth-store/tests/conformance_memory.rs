@@ -19,3 +19,13 @@ fn run_all_reports_every_case_passing() {
     assert!(report.is_success(), "{report}");
     assert_eq!(report.passed.len(), yauth_store::conformance::CASES.len());
 }
+
+/// A factory may return `Option<B>`: `None` (server unavailable) skips the case instead of
+/// running it.
+#[test]
+fn a_factory_without_a_backend_skips_the_case() {
+    yauth_store::conformance::run_case(
+        |_repos| async { panic!("a case must not run without a backend") },
+        || async { None::<yauth_store::InMemoryBackend> },
+    );
+}
