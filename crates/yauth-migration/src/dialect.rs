@@ -74,10 +74,12 @@ impl Dialect {
         }
     }
 
-    /// Text after the closing parenthesis of `CREATE TABLE`.
+    /// Text after the closing parenthesis of `CREATE TABLE`. MySQL tables use the binary
+    /// collation, so comparisons are case-sensitive as on PostgreSQL and SQLite: tokens,
+    /// credential ids and key prefixes differ by case, and emails are stored lowercased.
     pub fn table_options(self) -> &'static str {
         match self {
-            Self::Mysql => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+            Self::Mysql => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
             Self::Postgres | Self::Sqlite => "",
         }
     }

@@ -48,6 +48,29 @@ async fn up_down_up(config: SchemaConfig) {
     );
     db.migrate_run(dir.path()).await;
     assert_matches(&mut db, &config).await;
+    // Keys differing only by case are distinct on every dialect (MySQL: binary collation).
+    let target = config.target();
+    let q = |s: &str| config.dialect.quote(s);
+    let now = match config.dialect {
+        Dialect::Mysql => "'2026-01-02 03:04:05.000000'",
+        _ => "'2026-01-02T03:04:05.000000Z'",
+    };
+    let json = "'{}'";
+    db.exec(&format!(
+        "INSERT INTO {t} ({k}, {v}, {e}, {c}) VALUES ('Ab', {json}, {now}, {now}), ('aB', {json}, {now}, {now})",
+        t = target.qualified_table("challenges"),
+        k = q("key"),
+        v = q("value"),
+        e = q("expires_at"),
+        c = q("created_at"),
+    ))
+    .await;
+    let lower = format!(
+        "SELECT COUNT(*) FROM {} WHERE {} = 'ab'",
+        target.qualified_table("challenges"),
+        q("key")
+    );
+    assert_eq!(db.count(&lower).await, 0);
     db.finish().await;
 }
 

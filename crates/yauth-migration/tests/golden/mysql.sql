@@ -11,7 +11,7 @@ CREATE TABLE `yauth_users` (
     `created_at` DATETIME(6) NOT NULL,
     `updated_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX `yauth_users_email_key` ON `yauth_users` (`email`);
 CREATE INDEX `yauth_users_created_at_idx` ON `yauth_users` (`created_at`);
 CREATE TABLE `yauth_sessions` (
@@ -26,7 +26,7 @@ CREATE TABLE `yauth_sessions` (
     `last_seen_at` DATETIME(6) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_sessions_user_id_idx` ON `yauth_sessions` (`user_id`);
 CREATE UNIQUE INDEX `yauth_sessions_token_hash_key` ON `yauth_sessions` (`token_hash`);
 CREATE INDEX `yauth_sessions_impersonator_id_idx` ON `yauth_sessions` (`impersonator_id`);
@@ -41,7 +41,7 @@ CREATE TABLE `yauth_audit_log` (
     `ip_address` VARCHAR(64),
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_audit_log_user_id_created_at_idx` ON `yauth_audit_log` (`user_id`, `created_at`);
 CREATE INDEX `yauth_audit_log_created_at_idx` ON `yauth_audit_log` (`created_at`);
 ALTER TABLE `yauth_audit_log` ADD CONSTRAINT `yauth_audit_log_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE SET NULL;
@@ -51,7 +51,7 @@ CREATE TABLE `yauth_challenges` (
     `expires_at` DATETIME(6) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`key`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_challenges_expires_at_idx` ON `yauth_challenges` (`expires_at`);
 CREATE TABLE `yauth_rate_limits` (
     `key` VARCHAR(255) NOT NULL,
@@ -59,14 +59,14 @@ CREATE TABLE `yauth_rate_limits` (
     `window_start` DATETIME(6) NOT NULL,
     `expires_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`key`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_rate_limits_expires_at_idx` ON `yauth_rate_limits` (`expires_at`);
 CREATE TABLE `yauth_passwords` (
     `user_id` CHAR(36) NOT NULL,
     `password_hash` TEXT NOT NULL,
     `updated_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`user_id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 ALTER TABLE `yauth_passwords` ADD CONSTRAINT `yauth_passwords_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
 CREATE TABLE `yauth_password_history` (
     `id` CHAR(36) NOT NULL,
@@ -74,7 +74,7 @@ CREATE TABLE `yauth_password_history` (
     `password_hash` TEXT NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_password_history_user_id_created_at_idx` ON `yauth_password_history` (`user_id`, `created_at`);
 ALTER TABLE `yauth_password_history` ADD CONSTRAINT `yauth_password_history_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
 CREATE TABLE `yauth_email_verifications` (
@@ -84,7 +84,7 @@ CREATE TABLE `yauth_email_verifications` (
     `expires_at` DATETIME(6) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_email_verifications_user_id_idx` ON `yauth_email_verifications` (`user_id`);
 CREATE UNIQUE INDEX `yauth_email_verifications_token_hash_key` ON `yauth_email_verifications` (`token_hash`);
 CREATE INDEX `yauth_email_verifications_expires_at_idx` ON `yauth_email_verifications` (`expires_at`);
@@ -97,7 +97,7 @@ CREATE TABLE `yauth_password_resets` (
     `used_at` DATETIME(6),
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_password_resets_user_id_idx` ON `yauth_password_resets` (`user_id`);
 CREATE UNIQUE INDEX `yauth_password_resets_token_hash_key` ON `yauth_password_resets` (`token_hash`);
 CREATE INDEX `yauth_password_resets_expires_at_idx` ON `yauth_password_resets` (`expires_at`);
@@ -113,7 +113,7 @@ CREATE TABLE `yauth_webauthn_credentials` (
     `created_at` DATETIME(6) NOT NULL,
     `last_used_at` DATETIME(6),
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_webauthn_credentials_user_id_idx` ON `yauth_webauthn_credentials` (`user_id`);
 CREATE UNIQUE INDEX `yauth_webauthn_credentials_credential_id_key` ON `yauth_webauthn_credentials` (`credential_id`);
 ALTER TABLE `yauth_webauthn_credentials` ADD CONSTRAINT `yauth_webauthn_credentials_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
@@ -125,7 +125,7 @@ CREATE TABLE `yauth_totp_secrets` (
     `last_used_step` BIGINT,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX `yauth_totp_secrets_user_id_key` ON `yauth_totp_secrets` (`user_id`);
 ALTER TABLE `yauth_totp_secrets` ADD CONSTRAINT `yauth_totp_secrets_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
 CREATE TABLE `yauth_backup_codes` (
@@ -136,7 +136,7 @@ CREATE TABLE `yauth_backup_codes` (
     `used_at` DATETIME(6),
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_backup_codes_user_id_idx` ON `yauth_backup_codes` (`user_id`);
 CREATE INDEX `yauth_backup_codes_code_hash_idx` ON `yauth_backup_codes` (`code_hash`);
 ALTER TABLE `yauth_backup_codes` ADD CONSTRAINT `yauth_backup_codes_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
@@ -151,7 +151,7 @@ CREATE TABLE `yauth_oauth_accounts` (
     `updated_at` DATETIME(6) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX `yauth_oauth_accounts_provider_provider_user_id_key` ON `yauth_oauth_accounts` (`provider`, `provider_user_id`);
 CREATE UNIQUE INDEX `yauth_oauth_accounts_user_id_provider_key` ON `yauth_oauth_accounts` (`user_id`, `provider`);
 ALTER TABLE `yauth_oauth_accounts` ADD CONSTRAINT `yauth_oauth_accounts_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
@@ -165,7 +165,7 @@ CREATE TABLE `yauth_oauth_states` (
     `expires_at` DATETIME(6) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`state`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_oauth_states_link_user_id_idx` ON `yauth_oauth_states` (`link_user_id`);
 CREATE INDEX `yauth_oauth_states_expires_at_idx` ON `yauth_oauth_states` (`expires_at`);
 ALTER TABLE `yauth_oauth_states` ADD CONSTRAINT `yauth_oauth_states_link_user_id_fkey` FOREIGN KEY (`link_user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
@@ -180,7 +180,7 @@ CREATE TABLE `yauth_refresh_tokens` (
     `revoked` BOOLEAN NOT NULL DEFAULT FALSE,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_refresh_tokens_user_id_idx` ON `yauth_refresh_tokens` (`user_id`);
 CREATE UNIQUE INDEX `yauth_refresh_tokens_token_hash_key` ON `yauth_refresh_tokens` (`token_hash`);
 CREATE INDEX `yauth_refresh_tokens_family_id_idx` ON `yauth_refresh_tokens` (`family_id`);
@@ -191,7 +191,7 @@ CREATE TABLE `yauth_revocations` (
     `expires_at` DATETIME(6) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`jti`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_revocations_expires_at_idx` ON `yauth_revocations` (`expires_at`);
 CREATE TABLE `yauth_api_keys` (
     `id` CHAR(36) NOT NULL,
@@ -204,7 +204,7 @@ CREATE TABLE `yauth_api_keys` (
     `expires_at` DATETIME(6),
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_api_keys_user_id_idx` ON `yauth_api_keys` (`user_id`);
 CREATE UNIQUE INDEX `yauth_api_keys_key_prefix_key` ON `yauth_api_keys` (`key_prefix`);
 ALTER TABLE `yauth_api_keys` ADD CONSTRAINT `yauth_api_keys_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
@@ -216,7 +216,7 @@ CREATE TABLE `yauth_magic_links` (
     `used` BOOLEAN NOT NULL DEFAULT FALSE,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_magic_links_email_idx` ON `yauth_magic_links` (`email`);
 CREATE UNIQUE INDEX `yauth_magic_links_token_hash_key` ON `yauth_magic_links` (`token_hash`);
 CREATE INDEX `yauth_magic_links_expires_at_idx` ON `yauth_magic_links` (`expires_at`);
@@ -231,7 +231,7 @@ CREATE TABLE `yauth_oauth2_clients` (
     `is_public` BOOLEAN NOT NULL DEFAULT FALSE,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX `yauth_oauth2_clients_client_id_key` ON `yauth_oauth2_clients` (`client_id`);
 CREATE TABLE `yauth_authorization_codes` (
     `id` CHAR(36) NOT NULL,
@@ -247,7 +247,7 @@ CREATE TABLE `yauth_authorization_codes` (
     `used` BOOLEAN NOT NULL DEFAULT FALSE,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX `yauth_authorization_codes_code_hash_key` ON `yauth_authorization_codes` (`code_hash`);
 CREATE INDEX `yauth_authorization_codes_client_id_idx` ON `yauth_authorization_codes` (`client_id`);
 CREATE INDEX `yauth_authorization_codes_user_id_idx` ON `yauth_authorization_codes` (`user_id`);
@@ -262,7 +262,7 @@ CREATE TABLE `yauth_consents` (
     `created_at` DATETIME(6) NOT NULL,
     `updated_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_consents_client_id_idx` ON `yauth_consents` (`client_id`);
 CREATE UNIQUE INDEX `yauth_consents_user_id_client_id_key` ON `yauth_consents` (`user_id`, `client_id`);
 ALTER TABLE `yauth_consents` ADD CONSTRAINT `yauth_consents_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
@@ -280,7 +280,7 @@ CREATE TABLE `yauth_device_codes` (
     `last_polled_at` DATETIME(6),
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX `yauth_device_codes_device_code_hash_key` ON `yauth_device_codes` (`device_code_hash`);
 CREATE UNIQUE INDEX `yauth_device_codes_user_code_key` ON `yauth_device_codes` (`user_code`);
 CREATE INDEX `yauth_device_codes_client_id_idx` ON `yauth_device_codes` (`client_id`);
@@ -298,7 +298,7 @@ CREATE TABLE `yauth_account_locks` (
     `created_at` DATETIME(6) NOT NULL,
     `updated_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE UNIQUE INDEX `yauth_account_locks_user_id_key` ON `yauth_account_locks` (`user_id`);
 ALTER TABLE `yauth_account_locks` ADD CONSTRAINT `yauth_account_locks_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
 CREATE TABLE `yauth_unlock_tokens` (
@@ -308,7 +308,7 @@ CREATE TABLE `yauth_unlock_tokens` (
     `expires_at` DATETIME(6) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_unlock_tokens_user_id_idx` ON `yauth_unlock_tokens` (`user_id`);
 CREATE UNIQUE INDEX `yauth_unlock_tokens_token_hash_key` ON `yauth_unlock_tokens` (`token_hash`);
 CREATE INDEX `yauth_unlock_tokens_expires_at_idx` ON `yauth_unlock_tokens` (`expires_at`);
@@ -323,7 +323,7 @@ CREATE TABLE `yauth_webhooks` (
     `created_at` DATETIME(6) NOT NULL,
     `updated_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_webhooks_user_id_idx` ON `yauth_webhooks` (`user_id`);
 ALTER TABLE `yauth_webhooks` ADD CONSTRAINT `yauth_webhooks_user_id_fkey` FOREIGN KEY (`user_id`) REFERENCES `yauth_users` (`id`) ON DELETE CASCADE;
 CREATE TABLE `yauth_webhook_deliveries` (
@@ -342,7 +342,7 @@ CREATE TABLE `yauth_webhook_deliveries` (
     `created_at` DATETIME(6) NOT NULL,
     `updated_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_webhook_deliveries_webhook_id_created_at_idx` ON `yauth_webhook_deliveries` (`webhook_id`, `created_at`);
 CREATE INDEX `yauth_webhook_deliveries_status_next_attempt_at_idx` ON `yauth_webhook_deliveries` (`status`, `next_attempt_at`);
 ALTER TABLE `yauth_webhook_deliveries` ADD CONSTRAINT `yauth_webhook_deliveries_webhook_id_fkey` FOREIGN KEY (`webhook_id`) REFERENCES `yauth_webhooks` (`id`) ON DELETE CASCADE;
@@ -352,7 +352,7 @@ CREATE TABLE `yauth_oidc_nonces` (
     `authorization_code_id` CHAR(36) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
     PRIMARY KEY (`id`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_oidc_nonces_nonce_hash_idx` ON `yauth_oidc_nonces` (`nonce_hash`);
 CREATE INDEX `yauth_oidc_nonces_authorization_code_id_idx` ON `yauth_oidc_nonces` (`authorization_code_id`);
 ALTER TABLE `yauth_oidc_nonces` ADD CONSTRAINT `yauth_oidc_nonces_authorization_code_id_fkey` FOREIGN KEY (`authorization_code_id`) REFERENCES `yauth_authorization_codes` (`id`) ON DELETE CASCADE;
@@ -365,7 +365,7 @@ CREATE TABLE `yauth_signing_keys` (
     `retired_at` DATETIME(6),
     `expires_at` DATETIME(6),
     PRIMARY KEY (`kid`)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_signing_keys_expires_at_idx` ON `yauth_signing_keys` (`expires_at`);
 
 -- down
