@@ -461,3 +461,20 @@ fn malformed_config_errors_have_locations() {
         .failure()
         .stderr(contains("holds no secrets"));
 }
+
+#[test]
+fn generate_refuses_a_lost_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    init_sqlx(tmp.path(), "mfa");
+    std::fs::remove_file(tmp.path().join("migrations/yauth.snapshot.json")).unwrap();
+    yauth(tmp.path())
+        .arg("generate")
+        .assert()
+        .failure()
+        .stderr(contains("no yauth.snapshot.json").and(contains("restore the snapshot")));
+    assert_eq!(
+        files(&tmp.path().join("migrations")).len(),
+        2,
+        "no second init migration"
+    );
+}

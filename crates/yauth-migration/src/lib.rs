@@ -62,6 +62,14 @@ pub enum Error {
         /// The cause.
         source: serde_json::Error,
     },
+    /// The migration history in the directory is incomplete.
+    #[error("{dir}: {problem}")]
+    History {
+        /// The migrations directory.
+        dir: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
     /// The migrations were generated for another ORM, dialect, prefix or schema.
     #[error(
         "the migrations in {dir} were generated with {what} = {old}, but the configuration now says {new}; \

@@ -263,3 +263,29 @@ fn generated_files_carry_a_header_and_no_todo() {
         }
     }
 }
+
+#[test]
+fn incomplete_history_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = SchemaConfig::new(Dialect::Postgres, [Plugin::Mfa]);
+    let plan = generate(Orm::Sqlx, config.clone(), tmp.path());
+    let stem = plan.migration.unwrap();
+    // A lost snapshot would make the next run write a second init migration: refused.
+    let snapshot = std::fs::read_to_string(tmp.path().join(SNAPSHOT_FILE)).unwrap();
+    std::fs::remove_file(tmp.path().join(SNAPSHOT_FILE)).unwrap();
+    let err = Generator::new(Orm::Sqlx, config.clone(), tmp.path())
+        .plan()
+        .unwrap_err();
+    assert!(matches!(err, Error::History { .. }), "{err}");
+    assert!(err.to_string().contains("no yauth.snapshot.json"), "{err}");
+    // A recorded migration that is gone is refused too.
+    std::fs::write(tmp.path().join(SNAPSHOT_FILE), snapshot).unwrap();
+    std::fs::remove_file(tmp.path().join(format!("{stem}.up.sql"))).unwrap();
+    let err = Generator::new(Orm::Sqlx, config, tmp.path())
+        .plan()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("{stem} recorded")),
+        "{err}"
+    );
+}

@@ -173,6 +173,7 @@ impl Generator {
     pub fn plan_at(&self, now: OffsetDateTime) -> Result<Plan, Error> {
         self.config.validate()?;
         let snapshot = self.snapshot()?;
+        self.check_history(snapshot.as_ref())?;
         let (old_schema, old_plugins, mut migrations) = match snapshot {
             Some(s) => (s.schema, s.plugins, s.migrations),
             None => (Schema::default(), Vec::new(), Vec::new()),
@@ -225,6 +226,52 @@ impl Generator {
             }
         }
         Ok(plan)
+    }
+
+    /// Fails when the directory holds yauth migrations but no snapshot (a new first migration
+    /// would duplicate them), or when a recorded migration is gone.
+    fn check_history(&self, snapshot: Option<&Snapshot>) -> Result<(), Error> {
+        let entries = match std::fs::read_dir(&self.migrations_dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: self.migrations_dir.clone(),
+                    source,
+                });
+            }
+        };
+        let names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let Some(snapshot) = snapshot else {
+            return match names.iter().find(|n| n.contains("_yauth_")) {
+                Some(found) => Err(Error::History {
+                    dir: self.migrations_dir.clone(),
+                    problem: format!(
+                        "it holds the yauth migration {found} but no {SNAPSHOT_FILE}; restore the snapshot from version control"
+                    ),
+                }),
+                None => Ok(()),
+            };
+        };
+        if !self.orm.writes_sql() {
+            return Ok(());
+        }
+        match snapshot
+            .migrations
+            .iter()
+            .find(|m| !names.iter().any(|n| n == *m || n == &format!("{m}.up.sql")))
+        {
+            Some(missing) => Err(Error::History {
+                dir: self.migrations_dir.clone(),
+                problem: format!(
+                    "the migration {missing} recorded in {SNAPSHOT_FILE} is missing; restore it from version control"
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 
     fn migration_files(&self, stem: &str, sql: &MigrationSql) -> Vec<(PathBuf, String)> {
