@@ -5,6 +5,9 @@
 //! cargo bench -p yauth --bench session
 //! ```
 
+// A benchmark whose setup fails should stop loudly, not measure something else.
+#![allow(clippy::expect_used, missing_docs)]
+
 use std::net::SocketAddr;
 
 use axum::body::Body;

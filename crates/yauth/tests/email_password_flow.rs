@@ -1,4 +1,5 @@
 //! The email-password plugin through the router: every route, success and failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Sessions, cookies, CSRF, binding, rate limits, error shapes and the builder's validation.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -661,4 +662,53 @@ async fn build_refuses_bad_configuration_without_panicking() {
         .send(&yauth.router())
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_background_task_purges_expired_sessions() {
+    let mut config = test_config(ORIGIN);
+    config.purge_interval = Some(std::time::Duration::from_millis(20));
+    let app = app_with(config, ep_config(), |b| b).await;
+    let (email, _) = signed_in_user(&app).await;
+    let user = app
+        .yauth
+        .state()
+        .repos()
+        .users
+        .find_user_by_email(&email)
+        .await
+        .unwrap()
+        .unwrap();
+    let find = || async {
+        let repos = app.yauth.state().repos();
+        let page = repos
+            .sessions
+            .list_sessions(
+                yauth::store::PageRequest {
+                    offset: 0,
+                    limit: 100,
+                },
+                time::OffsetDateTime::UNIX_EPOCH,
+            )
+            .await
+            .unwrap();
+        page.items
+            .into_iter()
+            .filter(|s| s.user_id == user.id)
+            .count()
+    };
+    assert_eq!(find().await, 1);
+    app.clock.advance(Duration::hours(25));
+    let mut remaining = 1;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        remaining = find().await;
+        if remaining == 0 {
+            break;
+        }
+    }
+    assert_eq!(
+        remaining, 0,
+        "the expired session was purged by the background task"
+    );
 }

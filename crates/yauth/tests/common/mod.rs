@@ -1,6 +1,6 @@
 //! A yauth app over the in-memory backend with a manual clock and a recording email sender,
 //! driven through the real router.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
 
