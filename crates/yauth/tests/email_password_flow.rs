@@ -367,15 +367,7 @@ async fn email_verification_can_be_turned_off() {
 async fn banned_users_cannot_sign_in_or_use_sessions() {
     let app = app().await;
     let (email, cookie) = signed_in_user(&app).await;
-    let user = app
-        .yauth
-        .state()
-        .repos()
-        .users
-        .find_user_by_email(&email)
-        .await
-        .unwrap()
-        .unwrap();
+    let user = stored_user(&app, &email).await;
     let ban = yauth::entity::UserUpdate {
         banned: Some(true),
         ..Default::default()
@@ -410,15 +402,7 @@ impl NowForTests for yauth::store::ManualClock {
 async fn every_event_is_audited() {
     let app = app().await;
     let (email, _) = signed_in_user(&app).await;
-    let user = app
-        .yauth
-        .state()
-        .repos()
-        .users
-        .find_user_by_email(&email)
-        .await
-        .unwrap()
-        .unwrap();
+    let user = stored_user(&app, &email).await;
     let page = app
         .yauth
         .state()

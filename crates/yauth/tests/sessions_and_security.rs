@@ -36,17 +36,7 @@ async fn cookies_on_plain_http_localhost() {
 #[tokio::test]
 async fn cookies_on_https_are_secure_with_host_prefix() {
     let app = app_with(test_config("https://app.example.com"), ep_config(), |b| b).await;
-    let email = unique_email();
-    req(Method::POST, "/register")
-        .json(json!({ "email": email, "password": PASSWORD }))
-        .send(&app.router)
-        .await;
-    settle().await;
-    let token = token_from_mail(&app, &email);
-    req(Method::POST, "/verify-email")
-        .json(json!({ "token": token }))
-        .send(&app.router)
-        .await;
+    let email = verified_user(&app).await;
     let r = req(Method::POST, "/login")
         .origin(Some("https://app.example.com"))
         .json(json!({ "email": email, "password": PASSWORD }))
@@ -558,17 +548,7 @@ async fn plugins_can_require_mfa_or_block_a_login() {
         b.with_plugin(Box::new(Gate(mfa)))
     })
     .await;
-    let email = unique_email();
-    req(Method::POST, "/register")
-        .json(json!({ "email": email, "password": PASSWORD }))
-        .send(&app.router)
-        .await;
-    settle().await;
-    let token = token_from_mail(&app, &email);
-    req(Method::POST, "/verify-email")
-        .json(json!({ "token": token }))
-        .send(&app.router)
-        .await;
+    let email = verified_user(&app).await;
     let r = login(&app, &email, PASSWORD).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["mfa_required"], true);
@@ -584,17 +564,7 @@ async fn plugins_can_require_mfa_or_block_a_login() {
         b.with_plugin(Box::new(Gate(block)))
     })
     .await;
-    let email = unique_email();
-    req(Method::POST, "/register")
-        .json(json!({ "email": email, "password": PASSWORD }))
-        .send(&app.router)
-        .await;
-    settle().await;
-    let token = token_from_mail(&app, &email);
-    req(Method::POST, "/verify-email")
-        .json(json!({ "token": token }))
-        .send(&app.router)
-        .await;
+    let email = verified_user(&app).await;
     let r = login(&app, &email, PASSWORD).await;
     assert_eq!(r.status.as_u16(), 423);
     assert_eq!(r.code(), "locked");
@@ -670,15 +640,7 @@ async fn the_background_task_purges_expired_sessions() {
     config.purge_interval = Some(std::time::Duration::from_millis(20));
     let app = app_with(config, ep_config(), |b| b).await;
     let (email, _) = signed_in_user(&app).await;
-    let user = app
-        .yauth
-        .state()
-        .repos()
-        .users
-        .find_user_by_email(&email)
-        .await
-        .unwrap()
-        .unwrap();
+    let user = stored_user(&app, &email).await;
     let find = || async {
         let repos = app.yauth.state().repos();
         let page = repos

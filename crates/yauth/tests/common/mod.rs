@@ -217,8 +217,8 @@ pub fn unique_email() -> String {
     format!("user-{}@example.com", uuid::Uuid::new_v4().simple())
 }
 
-/// Registers, verifies and logs in; returns (email, session cookie).
-pub async fn signed_in_user(app: &TestApp) -> (String, String) {
+/// Registers and verifies a new account; returns its email.
+pub async fn verified_user(app: &TestApp) -> String {
     let email = unique_email();
     let r = req(Method::POST, "/register")
         .json(json!({ "email": email, "password": PASSWORD }))
@@ -232,6 +232,24 @@ pub async fn signed_in_user(app: &TestApp) -> (String, String) {
         .send(&app.router)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    email
+}
+
+/// The user stored for `email`.
+pub async fn stored_user(app: &TestApp, email: &str) -> yauth::entity::User {
+    app.yauth
+        .state()
+        .repos()
+        .users
+        .find_user_by_email(email)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Registers, verifies and logs in; returns (email, session cookie).
+pub async fn signed_in_user(app: &TestApp) -> (String, String) {
+    let email = verified_user(app).await;
     let r = login(app, &email, PASSWORD).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     (
