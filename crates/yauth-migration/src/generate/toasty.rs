@@ -23,6 +23,12 @@ fn model(table: &Table, target: &SqlTarget) -> String {
         camel(&name)
     ));
     for column in &table.columns {
+        let note = if column.ty == ColumnType::Json {
+            " (JSON text)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("    /// Column `{}`{note}.\n", column.name));
         let own = std::slice::from_ref(&column.name);
         if table.primary_key == own {
             out.push_str("    #[key]\n");
@@ -32,20 +38,12 @@ fn model(table: &Table, target: &SqlTarget) -> String {
             out.push_str("    #[index]\n");
         }
         let ty = rust_type(column.ty);
-        let note = if column.ty == ColumnType::Json {
-            " (JSON text)"
-        } else {
-            ""
-        };
         let ty = if column.nullable {
             format!("Option<{ty}>")
         } else {
             ty.to_owned()
         };
-        out.push_str(&format!(
-            "    /// Column `{}`{note}.\n    pub {}: {ty},\n",
-            column.name, column.name
-        ));
+        out.push_str(&format!("    pub {}: {ty},\n", column.name));
     }
     out.push_str("}\n");
     out
