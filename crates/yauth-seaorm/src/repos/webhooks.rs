@@ -1,14 +1,14 @@
 //! Webhook subscriptions and the delivery outbox.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, Order};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::{DeliveryStatus, Webhook, WebhookDelivery, WebhookUpdate};
 use yauth_store::{DeliveryOutcome, StoreError, StoreResult, WebhookRepository};
 
 use super::{newest_first, oldest_first};
-use crate::db::{Db, map_err};
+use crate::db::Db;
 use crate::entities::{webhook_deliveries as wd, webhooks as wh};
 
 fn to_hook(m: wh::Model) -> Webhook {
@@ -190,36 +190,37 @@ impl WebhookRepository for Db {
                         ),
                 )
         };
-        // Lock the due rows (FOR UPDATE SKIP LOCKED: concurrent workers take disjoint rows and
-        // never wait on each other; SQLite serialises writers with BEGIN IMMEDIATE), then claim
-        // each with an update guarded by the same condition.
-        let tx = self.begin().await?;
-        let mut sel = self.select(wd::Entity);
-        sel.cond_where(due())
-            .order_by(C::NextAttemptAt, Order::Asc)
-            .order_by(C::Id, Order::Asc)
-            .limit(u64::from(limit))
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-        let rows = self.all::<wd::Model, _, _>(&tx, &sel).await?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for row in rows {
-            let mut q = self.update(wd::Entity);
-            q.value(C::Status, DeliveryStatus::InFlight.as_str())
-                .value(C::LockedUntil, lease_until)
-                .value(C::Attempt, Expr::col(C::Attempt).add(1i32))
-                .value(C::UpdatedAt, now)
-                .and_where(Expr::col(C::Id).eq(row.id.0))
-                .cond_where(due());
-            if self.exec(&tx, &q).await? == 1 {
-                let mut d = to_delivery(row)?;
-                d.status = DeliveryStatus::InFlight;
-                d.locked_until = Some(lease_until);
-                d.attempt = d.attempt.saturating_add(1);
-                d.updated_at = now;
-                claimed.push(d);
+        // No locking read (MySQL locks every row a sorted scan examines, which starves or
+        // deadlocks concurrent workers): read due candidates, then claim each with one update
+        // guarded by the same condition; the winner of a row is the one whose update matched.
+        // Candidates taken by others are simply not due any more, so re-read until the batch
+        // is full or nothing is due.
+        let mut claimed = Vec::new();
+        while claimed.len() < limit as usize {
+            let mut sel = self.select(wd::Entity);
+            sel.cond_where(due())
+                .order_by(C::NextAttemptAt, Order::Asc)
+                .order_by(C::Id, Order::Asc)
+                .limit(u64::from(limit) - claimed.len() as u64);
+            let candidates = self.all::<wd::Model, _, _>(&self.conn, &sel).await?;
+            if candidates.is_empty() {
+                break;
+            }
+            for row in candidates {
+                let mut q = self.update(wd::Entity);
+                q.value(C::Status, DeliveryStatus::InFlight.as_str())
+                    .value(C::LockedUntil, lease_until)
+                    .value(C::Attempt, Expr::col(C::Attempt).add(1i32))
+                    .value(C::UpdatedAt, now)
+                    .and_where(Expr::col(C::Id).eq(row.id.0))
+                    .cond_where(due());
+                let key = Cond::all().add(Expr::col(C::Id).eq(row.id.0));
+                if let Some(won) = self.update_returning(wd::Entity, q, key).await? {
+                    claimed.push(to_delivery(won)?);
+                }
             }
         }
-        tx.commit().await.map_err(map_err)?;
+        claimed.sort_by_key(|d| (d.next_attempt_at, d.id));
         Ok(claimed)
     }
 

@@ -1,17 +1,23 @@
-//! Provisioning shared by the conformance test binaries.
+//! Provisioning shared by the test binaries.
+
+#![allow(dead_code)]
 
 use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use yauth_test_support::Target;
 
-/// A small pool on the migrated database of this test binary.
-pub async fn connect(label: &'static str, target: Target) -> DatabaseConnection {
+/// The URL of this test binary's migrated database, or `None` when its server is missing and
+/// `YAUTH_REQUIRE_SERVICES` is unset (with it set, provisioning panics instead).
+pub fn database_url(label: &'static str, target: Target) -> Option<String> {
     // The helper runs its own runtime: call it from a thread outside the case's runtime.
-    let url = std::thread::spawn(move || yauth_test_support::migrated_database(label, target))
+    std::thread::spawn(move || yauth_test_support::migrated_database(label, target))
         .join()
-        .expect("provisioning panicked")
-        .expect("database server unreachable (set YAUTH_REQUIRE_SERVICES=1 to fail loudly)");
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// A small pool (each case has its own runtime, so its own pool) on `url`.
+pub async fn pool(url: String) -> DatabaseConnection {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(6)
@@ -19,4 +25,19 @@ pub async fn connect(label: &'static str, target: Target) -> DatabaseConnection 
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
     Database::connect(options).await.expect("connect")
+}
+
+/// A pool on the migrated database, or `None` to skip (see [`database_url`]).
+pub async fn connect_opt(label: &'static str, target: Target) -> Option<DatabaseConnection> {
+    match database_url(label, target) {
+        Some(url) => Some(pool(url).await),
+        None => None,
+    }
+}
+
+/// A pool on the migrated database; panics when the server is missing.
+pub async fn connect(label: &'static str, target: Target) -> DatabaseConnection {
+    connect_opt(label, target)
+        .await
+        .expect("database server unreachable (set YAUTH_REQUIRE_SERVICES=1 to fail loudly)")
 }
