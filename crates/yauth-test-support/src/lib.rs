@@ -272,18 +272,18 @@ where
     }
 }
 
-/// The databases an earlier build of the same test binary left behind.
-fn stale(names: Vec<String>, keep: &str) -> impl Iterator<Item = String> {
-    names.into_iter().filter(move |n| n != keep)
-}
-
 fn remove_stale_files(label: &str, keep: &str) {
     let Ok(entries) = std::fs::read_dir(scratch_dir()) else {
         return;
     };
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        if file.starts_with(&prefix(label)) && !file.starts_with(keep) && !file.ends_with(".lock") {
+        let base = file
+            .trim_end_matches(".lock")
+            .trim_end_matches(".db-wal")
+            .trim_end_matches(".db-shm")
+            .trim_end_matches(".db");
+        if file.starts_with(&prefix(label)) && stale(vec![base.to_owned()], keep).next().is_some() {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -293,22 +293,39 @@ fn prefix(label: &str) -> String {
     format!("yauth_t_{label}_")
 }
 
-/// `yauth_t_<label>_<hash>`: the hash covers the test binary (path and build time) and the
-/// schema, so a rebuild or a schema change gets a new database.
+/// `yauth_t_<label>_<build time>_<hash>`: the hash covers the test binary (path and build time)
+/// and the schema, so a rebuild or a schema change gets a new database.
 fn database_name(label: &str, statements: &[String]) -> String {
     let mut hasher = DefaultHasher::new();
+    let mut built = 0u64;
     if let Ok(exe) = std::env::current_exe() {
         exe.hash(&mut hasher);
         if let Ok(modified) = std::fs::metadata(&exe).and_then(|m| m.modified()) {
             modified.hash(&mut hasher);
+            built = modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
         }
     }
     statements.hash(&mut hasher);
     format!(
-        "{}{:012x}",
+        "{}{built:010}_{:08x}",
         prefix(label),
-        hasher.finish() & 0xffff_ffff_ffff
+        hasher.finish() & 0xffff_ffff
     )
+}
+
+/// Databases of builds at least two hours older than this one. Younger ones may belong to a run
+/// going on right now (another checkout, another developer) and are left alone.
+fn stale(names: Vec<String>, keep: &str) -> impl Iterator<Item = String> {
+    let ours = build_time(keep).unwrap_or(0);
+    names
+        .into_iter()
+        .filter(move |n| n != keep && build_time(n).is_some_and(|t| t + 7200 < ours))
+}
+
+fn build_time(name: &str) -> Option<u64> {
+    name.rsplit('_').nth(1)?.parse().ok()
 }
 
 fn scratch_dir() -> PathBuf {
@@ -376,5 +393,22 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert!(a.starts_with("yauth_t_sqlx_pg_"));
+        assert!(
+            a.len() <= 64,
+            "MySQL database names have at most 64 characters"
+        );
+    }
+
+    #[test]
+    fn only_much_older_builds_are_stale() {
+        let keep = "yauth_t_x_0000100000_abcdef01".to_owned();
+        let names = vec![
+            "yauth_t_x_0000090000_00000001".to_owned(),
+            "yauth_t_x_0000099000_00000002".to_owned(),
+            "yauth_t_x_0000200000_00000003".to_owned(),
+            keep.clone(),
+        ];
+        let stale: Vec<String> = stale(names, &keep).collect();
+        assert_eq!(stale, vec!["yauth_t_x_0000090000_00000001".to_owned()]);
     }
 }
