@@ -1,0 +1,20 @@
+//! The conformance suite on MySQL / MariaDB.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use sqlx::mysql::MySqlPoolOptions;
+use yauth_sqlx::mysql::SqlxMysqlBackend;
+use yauth_test_support::Target;
+
+async fn backend() -> Option<SqlxMysqlBackend> {
+    let url = common::database("sqlx_mysql", Target::Mysql)?;
+    let pool = MySqlPoolOptions::new()
+        .max_connections(common::POOL_SIZE)
+        .connect(&url)
+        .await
+        .expect("connect to the test database");
+    Some(SqlxMysqlBackend::from_pool(pool))
+}
+
+yauth_store::conformance_tests!(|| async { backend().await.expect("TEMP: server required") });

@@ -1,0 +1,20 @@
+//! The conformance suite on PostgreSQL, tables in `public`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use sqlx::postgres::PgPoolOptions;
+use yauth_sqlx::pg::SqlxPgBackend;
+use yauth_test_support::Target;
+
+async fn backend() -> Option<SqlxPgBackend> {
+    let url = common::database("sqlx_pg", Target::Postgres)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(common::POOL_SIZE)
+        .connect(&url)
+        .await
+        .expect("connect to the test database");
+    Some(SqlxPgBackend::from_pool(pool))
+}
+
+yauth_store::conformance_tests!(|| async { backend().await.expect("TEMP: server required") });

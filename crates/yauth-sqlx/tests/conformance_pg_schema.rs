@@ -1,0 +1,23 @@
+//! The conformance suite on PostgreSQL with every table in the schema `yauth_custom` (and none
+//! in `public`), through `SqlxPgBackend::from_pool_with_schema`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use sqlx::postgres::PgPoolOptions;
+use yauth_sqlx::pg::SqlxPgBackend;
+use yauth_test_support::Target;
+
+const SCHEMA: &str = "yauth_custom";
+
+async fn backend() -> Option<SqlxPgBackend> {
+    let url = common::database("sqlx_pg_schema", Target::PostgresSchema(SCHEMA))?;
+    let pool = PgPoolOptions::new()
+        .max_connections(common::POOL_SIZE)
+        .connect(&url)
+        .await
+        .expect("connect to the test database");
+    Some(SqlxPgBackend::from_pool_with_schema(pool, SCHEMA))
+}
+
+yauth_store::conformance_tests!(|| async { backend().await.expect("TEMP: server required") });
