@@ -113,6 +113,10 @@ pub trait SqlBackend: Backend + DieselReserveSpecialization + Sized + 'static {
 
 /// Implements [`SqlBackend`] for a concrete diesel backend: every method is the same text, checked
 /// against that backend's `ToSql`/`FromSql` impls.
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+    allow(unused_macros)
+)]
 macro_rules! impl_sql_backend {
     ($db:ty) => {
         impl $crate::dialect::SqlBackend for $db {
@@ -294,6 +298,10 @@ macro_rules! impl_sql_backend {
         }
     };
 }
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+    allow(unused_imports)
+)]
 pub(crate) use impl_sql_backend;
 
 /// A database dialect: the backend, its async connection, and the SQL spellings that differ.
@@ -336,6 +344,10 @@ pub trait Dialect: Send + Sync + 'static {
 }
 
 /// Implements the query hooks of [`Dialect`] for a concrete connection type.
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+    allow(unused_macros)
+)]
 macro_rules! dialect_queries {
     () => {
         fn load<'a, T>(
@@ -360,6 +372,10 @@ macro_rules! dialect_queries {
         }
     };
 }
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+    allow(unused_imports)
+)]
 pub(crate) use dialect_queries;
 
 /// Commits on `Ok`, rolls back on `Err`.
@@ -384,6 +400,7 @@ pub(crate) async fn finish<D: Dialect, T>(
 }
 
 /// Opens the standard transaction of the connection's transaction manager.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 pub(crate) fn ansi_begin<C: AsyncConnection>(conn: &mut C) -> BoxFuture<'_, QueryResult<()>> {
     Box::pin(<C as AsyncConnection>::TransactionManager::begin_transaction(conn))
 }

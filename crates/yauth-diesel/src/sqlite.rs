@@ -38,15 +38,13 @@ impl Dialect for SqliteDialect {
             let mut conn = pool.get().await?;
             // A connection that was never recycled is on its first checkout: apply the
             // per-connection settings once (cheap and idempotent if the pool's own setup did).
-            if Object::metrics(&conn).recycle_count == 0
-                && Object::metrics(&conn).recycled.is_none()
-            {
-                if let Err(e) = conn.batch_execute(CONNECTION_SETUP).await {
-                    let _ = Object::take(conn);
-                    return Err(PoolError::Backend(
-                        diesel_async::pooled_connection::PoolError::QueryError(e),
-                    ));
-                }
+            let fresh = Object::metrics(&conn).recycle_count == 0;
+            if fresh && let Err(e) = conn.batch_execute(CONNECTION_SETUP).await {
+                // Never hand out (or return to the pool) a connection without foreign keys.
+                let _ = Object::take(conn);
+                return Err(PoolError::Backend(
+                    diesel_async::pooled_connection::PoolError::QueryError(e),
+                ));
             }
             Ok(conn)
         })

@@ -80,11 +80,16 @@ impl<D: Dialect> Store<D> {
 
     /// Row-lock suffix for a `SELECT` inside a write transaction (SQLite serialises writers and
     /// has none).
+    ///
+    /// `skip_locked` asks for `SKIP LOCKED` (workers claiming a batch pass over each other's
+    /// rows); only PostgreSQL gets it. InnoDB locks every row a sorted `LIMIT` scan examines,
+    /// not just the rows returned, so with `SKIP LOCKED` a second worker would skip rows the
+    /// first one locked but did not take; MySQL workers wait for each other instead.
     pub(crate) fn for_update(&self, skip_locked: bool) -> &'static str {
         match (D::KIND, skip_locked) {
             (Kind::Sqlite, _) => "",
-            (_, true) => " FOR UPDATE SKIP LOCKED",
-            (_, false) => " FOR UPDATE",
+            (Kind::Postgres, true) => " FOR UPDATE SKIP LOCKED",
+            _ => " FOR UPDATE",
         }
     }
 
@@ -340,6 +345,10 @@ impl<D: Dialect> std::fmt::Debug for DieselBackend<D> {
 
 impl<D: Dialect> DieselBackend<D> {
     /// A backend over `pool`, tables named `<prefix>users` etc. (`prefix` already quoted).
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+        allow(dead_code)
+    )]
     pub(crate) fn with_prefix(pool: D::Pool, prefix: String) -> Self {
         Self {
             store: Arc::new(Store { pool, prefix }),
