@@ -444,22 +444,31 @@ fn map_sqlx(e: &sea_orm::sqlx::Error, table: Option<&str>) -> StoreError {
                     StoreError::conflict(&stable_constraint(&name, table))
                 }
                 ErrorKind::ForeignKeyViolation => StoreError::NotFound,
-                _ => {
-                    let code = db.code().unwrap_or_default();
-                    // SQLite busy/locked and MySQL lock wait timeouts: the database is there but
-                    // could not serve us in time.
-                    if matches!(code.as_ref(), "5" | "6" | "517" | "261" | "1205" | "HY000")
-                        && (message.contains("locked") || message.contains("timeout"))
-                    {
-                        StoreError::Unavailable(short(message))
-                    } else {
-                        StoreError::Internal(short(message))
-                    }
-                }
+                _ if transient(db.as_ref()) => StoreError::Unavailable(short(message)),
+                _ => StoreError::Internal(short(message)),
             }
         }
         _ => StoreError::Internal(short(&e.to_string())),
     }
+}
+
+/// Errors that say the database is there but could not serve us in time: deadlocks,
+/// serialization failures, lock waits, busy SQLite files, too many connections, shutdowns.
+fn transient(db: &dyn sea_orm::sqlx::error::DatabaseError) -> bool {
+    #[cfg(feature = "mysql")]
+    if let Some(my) = db.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+        // Lock wait timeout, deadlock, too many connections, server shutdown.
+        return matches!(my.number(), 1205 | 1213 | 1040 | 1053);
+    }
+    let code = db.code().unwrap_or_default();
+    matches!(
+        code.as_ref(),
+        // PostgreSQL: deadlock, serialization failure, lock not available, statement timeout,
+        // admin shutdown, too many connections, cannot connect now.
+        "40P01" | "40001" | "55P03" | "57014" | "57P01" | "53300" | "57P03"
+        // SQLite: BUSY, LOCKED and their extended codes.
+        | "5" | "6" | "261" | "517" | "262"
+    )
 }
 
 /// The key name in a MySQL duplicate-entry message, or the column list in SQLite's.

@@ -29,8 +29,31 @@
 //! ```
 //!
 //! The entities of every yauth table are public ([`entities`], also re-exported as
-//! `pg::entities` etc.) for your own queries; see [`types`] for the value encodings to use when
-//! you write yauth tables yourself on MySQL or SQLite.
+//! `pg::entities` etc.) for your own queries. They read every dialect; to bind values the way
+//! yauth stores them (UUIDs as text on MySQL and SQLite, fixed-width timestamps on SQLite), render
+//! your statement with [`types::portable`]:
+//!
+//! ```no_run
+//! # async fn demo(db: sea_orm::DatabaseConnection, id: uuid::Uuid) -> Result<(), sea_orm::DbErr> {
+//! use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, QueryTrait};
+//! use yauth_seaorm::entities::users;
+//!
+//! let find = users::Entity::find_by_id(id).into_query();
+//! let stmt = yauth_seaorm::types::portable(db.get_database_backend(), &find);
+//! let user: Option<users::Model> = users::Model::find_by_statement(stmt).one(&db).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # How the dialects differ
+//!
+//! - Single-use tokens are consumed by one `UPDATE ... RETURNING` / `DELETE ... RETURNING` on
+//!   PostgreSQL and SQLite; MySQL has no `RETURNING`, so there the statement is guarded by the
+//!   consumable condition and its affected-row count names the one winner.
+//! - Counters (rate limits, failed logins) are one upsert (`ON CONFLICT DO UPDATE` /
+//!   `ON DUPLICATE KEY UPDATE`); MySQL reads the row back inside the upsert's transaction.
+//! - Multi-statement operations (refresh-token rotation, device-code polls) run in a transaction
+//!   that locks the row (`SELECT ... FOR UPDATE`; `BEGIN IMMEDIATE` on SQLite).
 
 use std::sync::Arc;
 

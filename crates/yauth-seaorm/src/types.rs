@@ -124,11 +124,13 @@ pub fn sqlite_timestamp(t: OffsetDateTime) -> String {
 /// SQLite, UUIDs become hyphenated text; on SQLite, timestamps become fixed-width UTC text.
 ///
 /// ```
-/// use sea_orm::{DbBackend, EntityTrait, QueryFilter, ColumnTrait};
+/// use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait};
 /// use yauth_seaorm::entities::users;
 ///
 /// let id = uuid::Uuid::nil();
-/// let select = users::Entity::find().filter(users::Column::Id.eq(id));
+/// let select = users::Entity::find()
+///     .filter(users::Column::Id.eq(id))
+///     .into_query();
 /// let stmt = yauth_seaorm::types::portable(DbBackend::Sqlite, &select);
 /// assert_eq!(
 ///     stmt.values.unwrap().0[0],

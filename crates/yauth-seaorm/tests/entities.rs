@@ -42,7 +42,7 @@ fn adapt(source: &str) -> String {
     for line in source.lines() {
         let line = if line.starts_with("//! Do not edit by hand") {
             "//! Derived from `cargo yauth generate` (PostgreSQL) by `tests/entities.rs`: UUIDs are\n\
-             //! [`DbUuid`](crate::types::DbUuid) so the entity reads every dialect. Do not edit by hand."
+             //! [`crate::types::DbUuid`] so the entity reads every dialect. Do not edit by hand."
                 .to_owned()
         } else {
             line.replace("pub mod yauth_", "pub mod ")
