@@ -50,6 +50,69 @@ pub struct TestDb {
     name: String,
     admin_url: String,
     _dir: Option<tempfile::TempDir>,
+    /// Drops the database if the test panics before [`TestDb::finish`]; declared after `conn`,
+    /// so the connection is closed first.
+    guard: DropGuard,
+}
+
+/// Drops a server database when dropped while armed (a test that panicked).
+struct DropGuard {
+    dialect: Dialect,
+    name: String,
+    admin_url: String,
+    armed: bool,
+}
+
+impl DropGuard {
+    async fn drop_database(
+        dialect: Dialect,
+        name: &str,
+        admin_url: &str,
+    ) -> Result<(), sqlx::Error> {
+        match dialect {
+            Dialect::Postgres => {
+                let mut admin = PgConnection::connect(admin_url).await?;
+                sqlx::raw_sql(AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await?;
+            }
+            Dialect::Mysql => {
+                let mut admin = MySqlConnection::connect(admin_url).await?;
+                sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS `{name}`")))
+                    .execute(&mut admin)
+                    .await?;
+            }
+            Dialect::Sqlite => {}
+        }
+        Ok(())
+    }
+}
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        if !self.armed || self.dialect == Dialect::Sqlite {
+            return;
+        }
+        let (dialect, name, url) = (self.dialect, self.name.clone(), self.admin_url.clone());
+        // A fresh runtime on its own thread: this may run while a test's runtime unwinds.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                tokio::time::timeout(
+                    std::time::Duration::from_secs(10),
+                    Self::drop_database(dialect, &name, &url),
+                )
+                .await
+                .ok();
+            });
+            Ok::<(), std::io::Error>(())
+        });
+        let _ = cleanup.join();
+    }
 }
 
 fn unique_name() -> String {
@@ -106,13 +169,7 @@ impl TestDb {
                 let conn = PgConnection::connect(&with_database(&url, &name))
                     .await
                     .unwrap();
-                Some(Self {
-                    conn: Conn::Pg(conn),
-                    dialect,
-                    name,
-                    admin_url: url,
-                    _dir: None,
-                })
+                Some(Self::new(Conn::Pg(conn), dialect, name, url, None))
             }
             Dialect::Mysql => {
                 let url = std::env::var("YAUTH_TEST_MYSQL_URL")
@@ -131,54 +188,52 @@ impl TestDb {
                 let conn = MySqlConnection::connect(&with_database(&url, &name))
                     .await
                     .unwrap();
-                Some(Self {
-                    conn: Conn::My(conn),
-                    dialect,
-                    name,
-                    admin_url: url,
-                    _dir: None,
-                })
+                Some(Self::new(Conn::My(conn), dialect, name, url, None))
             }
             Dialect::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let path = dir.path().join(format!("{name}.db"));
                 let url = format!("sqlite://{}?mode=rwc", path.display());
                 let conn = SqliteConnection::connect(&url).await.unwrap();
-                Some(Self {
-                    conn: Conn::Lite(conn),
-                    dialect,
-                    name,
-                    admin_url: url,
-                    _dir: Some(dir),
-                })
+                Some(Self::new(Conn::Lite(conn), dialect, name, url, Some(dir)))
             }
         }
     }
 
-    /// Drops the database.
-    pub async fn finish(self) {
+    fn new(
+        conn: Conn,
+        dialect: Dialect,
+        name: String,
+        admin_url: String,
+        dir: Option<tempfile::TempDir>,
+    ) -> Self {
+        let guard = DropGuard {
+            dialect,
+            name: name.clone(),
+            admin_url: admin_url.clone(),
+            armed: true,
+        };
+        Self {
+            conn,
+            dialect,
+            name,
+            admin_url,
+            _dir: dir,
+            guard,
+        }
+    }
+
+    /// Closes the connection and drops the database.
+    pub async fn finish(mut self) {
         match self.conn {
-            Conn::Pg(c) => {
-                c.close().await.unwrap();
-                let mut admin = PgConnection::connect(&self.admin_url).await.unwrap();
-                sqlx::raw_sql(AssertSqlSafe(format!(
-                    "DROP DATABASE \"{}\" WITH (FORCE)",
-                    self.name
-                )))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            }
-            Conn::My(c) => {
-                c.close().await.unwrap();
-                let mut admin = MySqlConnection::connect(&self.admin_url).await.unwrap();
-                sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE `{}`", self.name)))
-                    .execute(&mut admin)
-                    .await
-                    .unwrap();
-            }
+            Conn::Pg(c) => c.close().await.unwrap(),
+            Conn::My(c) => c.close().await.unwrap(),
             Conn::Lite(c) => c.close().await.unwrap(),
         }
+        DropGuard::drop_database(self.dialect, &self.name, &self.admin_url)
+            .await
+            .unwrap();
+        self.guard.armed = false;
     }
 
     /// Runs SQL (one or more statements).
