@@ -27,6 +27,38 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// A raw SQL query with its binds, for backend `DB`.
 pub type Q<'f, DB> = BoxedSqlQuery<'f, DB, SqlQuery>;
 
+/// Every table the backend reads or writes, without the `yauth_` prefix.
+pub const TABLES: &[&str] = &[
+    "users",
+    "sessions",
+    "audit_log",
+    "challenges",
+    "rate_limits",
+    "passwords",
+    "password_history",
+    "email_verifications",
+    "password_resets",
+    "webauthn_credentials",
+    "totp_secrets",
+    "backup_codes",
+    "oauth_accounts",
+    "oauth_states",
+    "refresh_tokens",
+    "revocations",
+    "api_keys",
+    "magic_links",
+    "oauth2_clients",
+    "authorization_codes",
+    "consents",
+    "device_codes",
+    "account_locks",
+    "unlock_tokens",
+    "webhooks",
+    "webhook_deliveries",
+    "oidc_nonces",
+    "signing_keys",
+];
+
 /// Which SQL family a dialect speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

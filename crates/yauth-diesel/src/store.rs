@@ -186,41 +186,11 @@ pub(crate) fn is_retryable(error: &StoreError) -> bool {
 
 /// The unprefixed table an `INSERT` template writes (for naming violated primary keys).
 fn written_table(template: &str) -> Option<&'static str> {
-    const TABLES: &[&str] = &[
-        "users",
-        "sessions",
-        "audit_log",
-        "challenges",
-        "rate_limits",
-        "passwords",
-        "password_history",
-        "email_verifications",
-        "password_resets",
-        "webauthn_credentials",
-        "totp_secrets",
-        "backup_codes",
-        "oauth_accounts",
-        "oauth_states",
-        "refresh_tokens",
-        "revocations",
-        "api_keys",
-        "magic_links",
-        "oauth2_clients",
-        "authorization_codes",
-        "consents",
-        "device_codes",
-        "account_locks",
-        "unlock_tokens",
-        "webhooks",
-        "webhook_deliveries",
-        "oidc_nonces",
-        "signing_keys",
-    ];
     let rest = template.trim_start().strip_prefix("INSERT INTO {p}")?;
     let name = rest
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .next()?;
-    TABLES.iter().copied().find(|t| *t == name)
+    crate::dialect::TABLES.iter().copied().find(|t| *t == name)
 }
 
 /// A query being built: the rendered SQL and its binds.
