@@ -70,16 +70,21 @@ fn check_dependencies(plugins: &[Plugin], fix: Fix) -> Result<()> {
 }
 
 /// A value from the flag, a prompt on a terminal, or the default.
+/// Records, without a terminal, which choices took their default (`--flag=value`).
 fn choose<T>(
     flag: Option<String>,
-    question: &str,
+    (name, question): (&str, &str),
     default: &str,
+    defaulted: &mut Vec<String>,
     parse: impl Fn(&str) -> Result<T>,
 ) -> Result<T> {
     match flag {
         Some(value) => parse(&value),
         None if prompt::interactive() => prompt::ask(question, default, parse),
-        None => parse(default),
+        None => {
+            defaulted.push(format!("--{name}={default}"));
+            parse(default)
+        }
     }
 }
 
@@ -111,22 +116,29 @@ fn apply(plan: &Plan, orm: Orm) -> Result<()> {
 /// `cargo yauth init`.
 pub fn init(path: &Path, args: InitArgs) -> Result<()> {
     refuse_overwrite(path)?;
+    let mut defaulted = Vec::new();
     let orm = choose(
         args.orm,
-        "ORM (diesel, sqlx, seaorm, toasty)",
+        ("orm", "ORM (diesel, sqlx, seaorm, toasty)"),
         "diesel",
+        &mut defaulted,
         |s| Ok(s.parse::<Orm>()?),
     )?;
     let dialect = choose(
         args.dialect,
-        "SQL dialect (postgres, mysql, sqlite)",
+        ("dialect", "SQL dialect (postgres, mysql, sqlite)"),
         "postgres",
+        &mut defaulted,
         |s| Ok(s.parse::<Dialect>()?),
     )?;
     let plugins = choose(
         args.plugins,
-        "Plugins, comma-separated (see `cargo yauth status` for the list)",
+        (
+            "plugins",
+            "Plugins, comma-separated (see `cargo yauth status` for the list)",
+        ),
         "email-password",
+        &mut defaulted,
         |s| {
             let plugins = parse_plugins(&[s])?;
             check_dependencies(&plugins, Fix::Init)?;
@@ -135,14 +147,16 @@ pub fn init(path: &Path, args: InitArgs) -> Result<()> {
     )?;
     let migrations_dir = choose(
         args.migrations_dir,
-        "Migrations directory",
+        ("migrations-dir", "Migrations directory"),
         "migrations",
+        &mut defaulted,
         |s| Ok(s.to_owned()),
     )?;
     let table_prefix = choose(
         args.table_prefix,
-        "Table prefix",
+        ("table-prefix", "Table prefix"),
         DEFAULT_TABLE_PREFIX,
+        &mut defaulted,
         |s| {
             let config = SchemaConfig::new(dialect, []).with_table_prefix(s);
             config.validate()?;
@@ -173,6 +187,13 @@ pub fn init(path: &Path, args: InitArgs) -> Result<()> {
     let plan = settings.generator(path).plan()?;
     std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?;
     println!("Created {} ({orm}, {dialect}).", path.display());
+    if !defaulted.is_empty() {
+        println!(
+            "Defaults used (no terminal to ask): {}. Change them in {} before applying the migrations.",
+            defaulted.join(" "),
+            path.display()
+        );
+    }
     apply(&plan, orm)
 }
 

@@ -98,7 +98,11 @@ fn init_with_flags_writes_config_and_migrations() {
 #[test]
 fn init_defaults_when_not_interactive() {
     let tmp = tempfile::tempdir().unwrap();
-    yauth(tmp.path()).arg("init").assert().success();
+    yauth(tmp.path())
+        .arg("init")
+        .assert()
+        .success()
+        .stdout(contains("Defaults used (no terminal to ask): --orm=diesel --dialect=postgres --plugins=email-password --migrations-dir=migrations --table-prefix=yauth_."));
     let config = read(tmp.path().join("yauth.toml"));
     assert!(config.contains("orm = \"diesel\""));
     assert!(config.contains("dialect = \"postgres\""));
