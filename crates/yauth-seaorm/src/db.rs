@@ -357,13 +357,21 @@ const NATURAL_KEYS: &[(&str, &str)] = &[
 /// `yauth_users.email` / `yauth_t.a, yauth_t.b` list.
 pub(crate) fn stable_constraint(index: &str, table_hint: Option<&str>) -> String {
     let index = index.trim();
-    // SQLite: "yauth_t.a, yauth_t.b".
-    if index.contains(", ") || (index.starts_with("yauth_") && index.contains('.')) {
-        let mut table = "";
+    let unprefixed = |t: &str| t.strip_prefix("yauth_").unwrap_or(t).to_owned();
+    // MySQL 8 qualifies the key with its table: "yauth_users.yauth_users_email_key".
+    if let Some((table, key)) = index.split_once('.')
+        && !index.contains(", ")
+        && (key == "PRIMARY" || key.ends_with("_key") || key.ends_with("_pkey"))
+    {
+        return stable_constraint(key, Some(table));
+    }
+    // SQLite names the columns: "yauth_t.a, yauth_t.b".
+    if index.contains('.') {
+        let mut table = String::new();
         let mut cols = Vec::new();
         for part in index.split(", ") {
             if let Some((t, c)) = part.split_once('.') {
-                table = t.strip_prefix("yauth_").unwrap_or(t);
+                table = unprefixed(t);
                 cols.push(c);
             }
         }
@@ -376,32 +384,36 @@ pub(crate) fn stable_constraint(index: &str, table_hint: Option<&str>) -> String
         if cols == ["id"] {
             return constraint::PRIMARY_KEY.to_owned();
         }
-        // MySQL 8: "yauth_users.yauth_users_email_key".
-        if let Some((_, key)) = index.split_once('.') {
-            return stable_constraint(key, Some(table));
-        }
         return format!("{table}.{}", cols.join("_"));
     }
-    let base = index.strip_prefix("yauth_").unwrap_or(index);
+    // PostgreSQL and MariaDB name the index (or `<table>_pkey` / `PRIMARY`).
+    let base = unprefixed(index);
     for (table, cols, name) in UNIQUE_RULES {
         if base == format!("{table}_{}_key", cols.join("_")) {
             return (*name).to_owned();
         }
     }
+    let table = table_hint.map(unprefixed);
     let pk_table = if index == "PRIMARY" {
-        table_hint.map(|t| t.strip_prefix("yauth_").unwrap_or(t))
+        Some(table.clone().unwrap_or_default())
     } else {
-        base.strip_suffix("_pkey")
+        base.strip_suffix("_pkey").map(str::to_owned)
     };
-    if let Some(table) = pk_table
-        && let Some((_, name)) = NATURAL_KEYS.iter().find(|(t, _)| *t == table)
+    if let Some(pk_table) = pk_table {
+        return NATURAL_KEYS
+            .iter()
+            .find(|(t, _)| *t == pk_table)
+            .map_or(constraint::PRIMARY_KEY, |(_, name)| name)
+            .to_owned();
+    }
+    if let Some(table) = table
+        && let Some(cols) = base
+            .strip_prefix(&format!("{table}_"))
+            .and_then(|rest| rest.strip_suffix("_key"))
     {
-        return (*name).to_owned();
+        return format!("{table}.{cols}");
     }
-    if index == "PRIMARY" || index.ends_with("_pkey") {
-        return constraint::PRIMARY_KEY.to_owned();
-    }
-    base.to_owned()
+    base
 }
 
 /// Maps every SeaORM / driver error onto [`StoreError`]: the one error mapping of this crate.
@@ -490,6 +502,55 @@ fn short(message: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Every unique index the generator writes maps to a stable name, whether the database
+    /// reports the index name (PostgreSQL, MySQL) or the column list (SQLite).
+    #[test]
+    fn every_generated_unique_index_has_its_stable_name() {
+        use yauth_migration::{Dialect, SchemaConfig, up_statements};
+        // Unique rules that only back upserts: no caller ever sees a conflict on them.
+        let upsert_only = [
+            "totp_secrets.user_id",
+            "account_locks.user_id",
+            "consents.user_id_client_id",
+        ];
+        let mut seen = 0;
+        for dialect in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+            for stmt in up_statements(&SchemaConfig::all_plugins(dialect)).unwrap_or_default() {
+                let Some(rest) = stmt.strip_prefix("CREATE UNIQUE INDEX ") else {
+                    continue;
+                };
+                let unquote = |s: &str| s.trim_matches(|c| c == '"' || c == '`').to_owned();
+                let mut words = rest.split_whitespace();
+                let index = unquote(words.next().unwrap_or_default());
+                let table = unquote(words.nth(1).unwrap_or_default());
+                let cols: Vec<String> = rest
+                    .split_once('(')
+                    .map(|(_, c)| c.trim_end_matches([')', ';']))
+                    .unwrap_or_default()
+                    .split(", ")
+                    .map(unquote)
+                    .collect();
+                let by_index = stable_constraint(&index, Some(&table));
+                let sqlite = cols
+                    .iter()
+                    .map(|c| format!("{table}.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                assert_eq!(stable_constraint(&sqlite, None), by_index, "{stmt}");
+                let known = UNIQUE_RULES.iter().any(|(_, _, name)| *name == by_index);
+                assert!(
+                    known || upsert_only.contains(&by_index.as_str()),
+                    "{stmt}: no stable name ({by_index})"
+                );
+                seen += 1;
+            }
+        }
+        assert!(
+            seen > 40,
+            "the generator wrote too few unique indexes: {seen}"
+        );
+    }
+
     #[test]
     fn constraint_names_from_every_dialect() {
         assert_eq!(
@@ -525,6 +586,11 @@ mod tests {
         );
         assert_eq!(
             stable_constraint("yauth_users.id", None),
+            constraint::PRIMARY_KEY
+        );
+        assert_eq!(stable_constraint("PRIMARY", None), constraint::PRIMARY_KEY);
+        assert_eq!(
+            stable_constraint("yauth_users.PRIMARY", None),
             constraint::PRIMARY_KEY
         );
         assert_eq!(
