@@ -20,7 +20,8 @@ impl SqlxPgBackend {
     /// and pool options, whose connections start with `search_path` set to `schema` (a startup
     /// parameter, so no extra round trip per operation). Budget its `max_connections` in
     /// addition to your own pool's; `pool` stays yours for your own tables. The new pool
-    /// connects lazily, so this constructor needs no connection.
+    /// connects lazily, so this constructor needs no connection; like any sqlx pool it must be
+    /// created inside the Tokio runtime.
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), sqlx::Error> {

@@ -20,4 +20,5 @@ async fn backend() -> Option<SqlxPgBackend> {
     Some(SqlxPgBackend::from_pool_with_schema(pool, SCHEMA))
 }
 
-yauth_store::conformance_tests!(|| async { backend().await.expect("TEMP: server required") });
+// `None` (server missing, YAUTH_REQUIRE_SERVICES unset) skips the case with a notice.
+yauth_store::conformance_tests!(backend);

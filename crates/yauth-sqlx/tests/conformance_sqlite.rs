@@ -24,4 +24,5 @@ async fn backend() -> Option<SqlxSqliteBackend> {
     Some(SqlxSqliteBackend::from_pool(pool))
 }
 
-yauth_store::conformance_tests!(|| async { backend().await.expect("TEMP: server required") });
+// `None` (server missing, YAUTH_REQUIRE_SERVICES unset) skips the case with a notice.
+yauth_store::conformance_tests!(backend);
