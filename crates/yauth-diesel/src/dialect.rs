@@ -410,6 +410,52 @@ macro_rules! dialect_queries {
 )]
 pub(crate) use dialect_queries;
 
+/// Defines the dialect of a networked database (PostgreSQL, MySQL): connections straight from
+/// the pool, the standard `BEGIN`.
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql")),
+    allow(unused_macros)
+)]
+macro_rules! network_dialect {
+    ($(#[$doc:meta])* $name:ident, $db:ty, $conn:ty, $kind:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name;
+
+        $crate::dialect::impl_sql_backend!($db);
+
+        impl $crate::dialect::Dialect for $name {
+            type Backend = $db;
+            type Conn = $conn;
+            type Pool = ::diesel_async::pooled_connection::deadpool::Pool<$conn>;
+            type Guard = ::diesel_async::pooled_connection::deadpool::Object<$conn>;
+            const KIND: $crate::dialect::Kind = $kind;
+
+            fn checkout(
+                pool: &Self::Pool,
+            ) -> $crate::dialect::BoxFuture<
+                '_,
+                Result<Self::Guard, ::diesel_async::pooled_connection::deadpool::PoolError>,
+            > {
+                Box::pin(pool.get())
+            }
+
+            fn begin(
+                conn: &mut Self::Conn,
+            ) -> $crate::dialect::BoxFuture<'_, ::diesel::QueryResult<()>> {
+                $crate::dialect::ansi_begin(conn)
+            }
+
+            $crate::dialect::dialect_queries!();
+        }
+    };
+}
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql")),
+    allow(unused_imports)
+)]
+pub(crate) use network_dialect;
+
 /// Commits on `Ok`, rolls back on `Err`.
 pub(crate) async fn finish<D: Dialect, T>(
     conn: &mut D::Conn,

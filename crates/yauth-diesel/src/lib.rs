@@ -2,6 +2,7 @@
 //! PostgreSQL, MySQL 8 / MariaDB 10.6+ and SQLite.
 //!
 //! ```no_run
+//! # #[cfg(all(feature = "postgres", feature = "mysql", feature = "sqlite"))]
 //! # async fn demo() {
 //! use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 //! use diesel_async::pooled_connection::deadpool::Pool;

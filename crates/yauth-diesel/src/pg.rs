@@ -2,35 +2,15 @@
 
 use diesel::pg::Pg;
 use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::deadpool::Pool;
 
-use crate::dialect::{BoxFuture, Dialect, Kind, dialect_queries, impl_sql_backend};
+use crate::dialect::{Kind, network_dialect};
 use crate::store::DieselBackend;
 
-/// The PostgreSQL dialect.
-#[derive(Debug, Clone, Copy)]
-pub struct PgDialect;
-
-impl_sql_backend!(Pg);
-
-impl Dialect for PgDialect {
-    type Backend = Pg;
-    type Conn = AsyncPgConnection;
-    const KIND: Kind = Kind::Postgres;
-
-    type Pool = Pool<Self::Conn>;
-    type Guard = Object<Self::Conn>;
-
-    fn checkout(pool: &Self::Pool) -> BoxFuture<'_, Result<Self::Guard, PoolError>> {
-        Box::pin(pool.get())
-    }
-
-    fn begin(conn: &mut Self::Conn) -> BoxFuture<'_, diesel::QueryResult<()>> {
-        crate::dialect::ansi_begin(conn)
-    }
-
-    dialect_queries!();
-}
+network_dialect!(
+    /// The PostgreSQL dialect.
+    PgDialect, Pg, AsyncPgConnection, Kind::Postgres
+);
 
 /// The yauth backend on PostgreSQL.
 pub type DieselPgBackend = DieselBackend<PgDialect>;

@@ -57,6 +57,19 @@ impl<D: Dialect> Store<D> {
         q.exec(&mut conn).await
     }
 
+    /// Runs a statement; whether it changed any row.
+    pub(crate) async fn changed(&self, q: Sql<'_, D>) -> StoreResult<bool> {
+        Ok(self.exec(q).await? > 0)
+    }
+
+    /// Runs a statement that must match a row: `NotFound` otherwise.
+    pub(crate) async fn exec_found(&self, q: Sql<'_, D>) -> StoreResult<()> {
+        match self.exec(q).await? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether this dialect has `UPDATE/DELETE ... RETURNING`.
     pub(crate) fn returning(&self) -> bool {
         D::KIND != Kind::Mysql
@@ -93,9 +106,14 @@ impl<D: Dialect> Store<D> {
         }
     }
 
-    /// Opens a write transaction on `conn`; close it with [`crate::dialect::finish`].
+    /// Opens a write transaction on `conn`; close it with [`Self::finish`].
     pub(crate) async fn begin(&self, conn: &mut D::Conn) -> StoreResult<()> {
         D::begin(conn).await.map_err(|e| map_error(e, None))
+    }
+
+    /// Commits on `Ok`, rolls back on `Err`.
+    pub(crate) async fn finish<T>(&self, conn: &mut D::Conn, r: StoreResult<T>) -> StoreResult<T> {
+        crate::dialect::finish::<D, T>(conn, r).await
     }
 
     /// A single-row write that returns the row: `UPDATE ... RETURNING *` where the dialect has
@@ -129,19 +147,15 @@ impl<D: Dialect> Store<D> {
         if self.returning() {
             return upsert().append(" RETURNING *").opt(conn).await;
         }
-        retrying!({
-            match self.begin(conn).await {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let r = async {
-                        upsert().exec(conn).await?;
-                        reread().opt(conn).await
-                    }
-                    .await;
-                    crate::dialect::finish::<D, _>(conn, r).await
-                }
+        transaction!(
+            self,
+            conn,
+            async {
+                upsert().exec(conn).await?;
+                reread().opt(conn).await
             }
-        })
+            .await
+        )
     }
 
     /// A single-row delete that returns the row: `DELETE ... RETURNING *` where the dialect has
@@ -178,6 +192,24 @@ macro_rules! retrying {
     }};
 }
 pub(crate) use retrying;
+
+/// `transaction!(store, conn, body)`: runs `body` (an expression evaluating to a `StoreResult`,
+/// re-evaluated on each attempt) in a write transaction on `conn`, committing on `Ok` and rolling
+/// back on `Err`, retried on deadlock.
+macro_rules! transaction {
+    ($store:expr, $conn:expr, $body:expr) => {
+        $crate::store::retrying!({
+            match $store.begin($conn).await {
+                Err(e) => Err(e),
+                Ok(()) => {
+                    let r = $body;
+                    $store.finish($conn, r).await
+                }
+            }
+        })
+    };
+}
+pub(crate) use transaction;
 
 /// Whether an error is a lost deadlock / serialization race worth retrying.
 pub(crate) fn is_retryable(error: &StoreError) -> bool {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::{ApiKey, MagicLink, User, normalize_email};
-use yauth_store::{ApiKeyRepository, MagicLinkRepository, StoreError, StoreResult};
+use yauth_store::{ApiKeyRepository, MagicLinkRepository, StoreResult};
 
 use crate::dialect::Dialect;
 use crate::rows::USER_AS_U;
@@ -49,28 +49,21 @@ impl<D: Dialect> ApiKeyRepository for Store<D> {
     }
 
     async fn delete_api_key(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("DELETE FROM {p}api_keys WHERE id = ? AND user_id = ?")
-                    .uuid(id)
-                    .uuid(user_id),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("DELETE FROM {p}api_keys WHERE id = ? AND user_id = ?")
+                .uuid(id)
+                .uuid(user_id),
+        )
+        .await
     }
 
     async fn touch_api_key(&self, id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
-        let n = self
-            .exec(
-                self.q("UPDATE {p}api_keys SET last_used_at = ? WHERE id = ?")
-                    .ts(now)
-                    .uuid(id),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        self.exec_found(
+            self.q("UPDATE {p}api_keys SET last_used_at = ? WHERE id = ?")
+                .ts(now)
+                .uuid(id),
+        )
+        .await
     }
 }
 

@@ -6,9 +6,9 @@ use uuid::Uuid;
 use yauth_entity::{JtiRevocation, RefreshToken};
 use yauth_store::{BearerRepository, RefreshTokenSeed, RotateOutcome, StoreResult};
 
-use crate::dialect::{Dialect, finish};
+use crate::dialect::Dialect;
 use crate::rows::Count;
-use crate::store::{Store, retrying};
+use crate::store::{Store, transaction};
 
 impl<D: Dialect> Store<D> {
     async fn insert_refresh_token(&self, conn: &mut D::Conn, t: &RefreshToken) -> StoreResult<()> {
@@ -111,15 +111,11 @@ impl<D: Dialect> BearerRepository for Store<D> {
     ) -> StoreResult<RotateOutcome> {
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        retrying!({
-            match self.begin(conn).await {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let r = self.rotate_in_tx(conn, old_token_hash, new, now).await;
-                    finish::<D, _>(conn, r).await
-                }
-            }
-        })
+        transaction!(
+            self,
+            conn,
+            self.rotate_in_tx(conn, old_token_hash, new, now).await
+        )
     }
 
     async fn revoke_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshToken>> {

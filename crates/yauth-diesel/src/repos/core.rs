@@ -8,9 +8,9 @@ use yauth_store::{
     RateDecision, RateLimitRepository, StoreError, StoreResult,
 };
 
-use crate::dialect::{Cols, Dialect, FromRow, SqlBackend, finish};
+use crate::dialect::{Cols, Dialect, FromRow, SqlBackend};
 use crate::rows::Count;
-use crate::store::{Store, retrying};
+use crate::store::Store;
 
 #[async_trait]
 impl<D: Dialect> AuditLogRepository for Store<D> {
@@ -118,13 +118,11 @@ impl<D: Dialect> ChallengeRepository for Store<D> {
     }
 
     async fn delete_challenge(&self, key: &str) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("DELETE FROM {p}challenges WHERE \"key\" = ?")
-                    .text(key),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("DELETE FROM {p}challenges WHERE \"key\" = ?")
+                .text(key),
+        )
+        .await
     }
 }
 
@@ -180,34 +178,13 @@ impl<D: Dialect> RateLimitRepository for Store<D> {
                 .ts(now)
                 .ts(end)
         };
-        let mut conn = self.conn().await?;
-        let row: Option<Window> = if self.returning() {
-            upsert()
-                .append(" RETURNING \"count\", expires_at")
-                .opt(&mut conn)
-                .await?
-        } else {
-            // MySQL: the upsert's row lock is held until commit, so the read in the same
-            // transaction sees exactly this hit's count.
-            retrying!({
-                let conn = &mut *conn;
-                match self.begin(conn).await {
-                    Err(e) => Err(e),
-                    Ok(()) => {
-                        let r = async {
-                            upsert().exec(conn).await?;
-                            self.q("SELECT \"count\", expires_at FROM {p}rate_limits \
-                                 WHERE \"key\" = ? FOR UPDATE")
-                                .text(key)
-                                .opt(conn)
-                                .await
-                        }
-                        .await;
-                        finish::<D, _>(conn, r).await
-                    }
-                }
-            })?
+        // Where there is no RETURNING, the upsert's row lock (held until commit) makes the
+        // read in the same transaction see exactly this hit's count.
+        let reread = || {
+            self.q("SELECT * FROM {p}rate_limits WHERE \"key\" = ?")
+                .text(key)
         };
+        let row: Option<Window> = self.upsert_returning(upsert, reread).await?;
         let row = row.ok_or_else(|| StoreError::Internal("rate-limit row vanished".into()))?;
         let count = u32::try_from(row.count).unwrap_or(0);
         Ok(RateDecision {

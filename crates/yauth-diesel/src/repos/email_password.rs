@@ -6,9 +6,9 @@ use uuid::Uuid;
 use yauth_entity::{EmailVerification, PasswordCredential, PasswordHistoryEntry, PasswordReset};
 use yauth_store::{EmailPasswordRepository, StoreResult};
 
-use crate::dialect::{Dialect, finish};
+use crate::dialect::Dialect;
 use crate::rows::Id;
-use crate::store::{Store, retrying};
+use crate::store::{Store, transaction};
 
 #[async_trait]
 impl<D: Dialect> EmailPasswordRepository for Store<D> {
@@ -45,43 +45,39 @@ impl<D: Dialect> EmailPasswordRepository for Store<D> {
     ) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        retrying!({
-            match self.begin(conn).await {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let r = async {
-                        self.q(
-                            "INSERT INTO {p}password_history (id, user_id, password_hash, \
+        transaction!(
+            self,
+            conn,
+            async {
+                self.q(
+                    "INSERT INTO {p}password_history (id, user_id, password_hash, \
                              created_at) VALUES (?, ?, ?, ?)",
-                        )
-                        .uuid(entry.id)
-                        .uuid(entry.user_id)
-                        .text(&entry.password_hash)
-                        .ts(entry.created_at)
+                )
+                .uuid(entry.id)
+                .uuid(entry.user_id)
+                .text(&entry.password_hash)
+                .ts(entry.created_at)
+                .exec(conn)
+                .await?;
+                let ids: Vec<Id> = self
+                    .q(&format!(
+                        "SELECT id FROM {{p}}password_history WHERE user_id = ? \
+                                 ORDER BY created_at DESC, id DESC{}",
+                        self.for_update(false)
+                    ))
+                    .uuid(entry.user_id)
+                    .all(conn)
+                    .await?;
+                for Id(old) in ids.into_iter().skip(keep as usize) {
+                    self.q("DELETE FROM {p}password_history WHERE id = ?")
+                        .uuid(old)
                         .exec(conn)
                         .await?;
-                        let ids: Vec<Id> = self
-                            .q(&format!(
-                                "SELECT id FROM {{p}}password_history WHERE user_id = ? \
-                                 ORDER BY created_at DESC, id DESC{}",
-                                self.for_update(false)
-                            ))
-                            .uuid(entry.user_id)
-                            .all(conn)
-                            .await?;
-                        for Id(old) in ids.into_iter().skip(keep as usize) {
-                            self.q("DELETE FROM {p}password_history WHERE id = ?")
-                                .uuid(old)
-                                .exec(conn)
-                                .await?;
-                        }
-                        Ok(())
-                    }
-                    .await;
-                    finish::<D, _>(conn, r).await
                 }
+                Ok(())
             }
-        })
+            .await
+        )
     }
 
     async fn password_history(

@@ -93,17 +93,15 @@ impl<D: Dialect> AccountLockoutRepository for Store<D> {
     }
 
     async fn unlock_account(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q(
-                    "UPDATE {p}account_locks SET locked_until = NULL, locked_reason = NULL, \
+        self.changed(
+            self.q(
+                "UPDATE {p}account_locks SET locked_until = NULL, locked_reason = NULL, \
                      failed_count = 0, updated_at = ? WHERE user_id = ?",
-                )
-                .ts(now)
-                .uuid(user_id),
             )
-            .await?;
-        Ok(n > 0)
+            .ts(now)
+            .uuid(user_id),
+        )
+        .await
     }
 
     async fn create_unlock_token(&self, t: &UnlockToken) -> StoreResult<()> {

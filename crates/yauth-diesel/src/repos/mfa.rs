@@ -6,9 +6,9 @@ use uuid::Uuid;
 use yauth_entity::{BackupCode, TotpSecret};
 use yauth_store::{MfaRepository, StoreError, StoreResult};
 
-use crate::dialect::{Dialect, finish};
+use crate::dialect::Dialect;
 use crate::rows::{Count, Id};
-use crate::store::{Store, retrying};
+use crate::store::{Store, transaction};
 
 #[async_trait]
 impl<D: Dialect> MfaRepository for Store<D> {
@@ -47,23 +47,19 @@ impl<D: Dialect> MfaRepository for Store<D> {
     }
 
     async fn confirm_totp_secret(&self, user_id: Uuid) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("UPDATE {p}totp_secrets SET verified = TRUE WHERE user_id = ?")
-                    .uuid(user_id),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("UPDATE {p}totp_secrets SET verified = TRUE WHERE user_id = ?")
+                .uuid(user_id),
+        )
+        .await
     }
 
     async fn delete_totp_secret(&self, user_id: Uuid) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("DELETE FROM {p}totp_secrets WHERE user_id = ?")
-                    .uuid(user_id),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("DELETE FROM {p}totp_secrets WHERE user_id = ?")
+                .uuid(user_id),
+        )
+        .await
     }
 
     async fn accept_totp_step(&self, user_id: Uuid, step: i64) -> StoreResult<bool> {
@@ -87,49 +83,45 @@ impl<D: Dialect> MfaRepository for Store<D> {
         }
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        retrying!({
-            match self.begin(conn).await {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let r = async {
-                        // Locks the user row: concurrent replacements queue, and a missing
-                        // user is `NotFound` even with no codes to insert.
-                        let found: Option<Id> = self
-                            .q(&format!(
-                                "SELECT id FROM {{p}}users WHERE id = ?{}",
-                                self.for_update(false)
-                            ))
-                            .uuid(user_id)
-                            .opt(conn)
-                            .await?;
-                        if found.is_none() {
-                            return Err(StoreError::NotFound);
-                        }
-                        self.q("DELETE FROM {p}backup_codes WHERE user_id = ?")
-                            .uuid(user_id)
-                            .exec(conn)
-                            .await?;
-                        for c in codes {
-                            self.q(
-                                "INSERT INTO {p}backup_codes (id, user_id, code_hash, used, \
-                                 used_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                            )
-                            .uuid(c.id)
-                            .uuid(c.user_id)
-                            .text(&c.code_hash)
-                            .bool(c.used)
-                            .opt_ts(c.used_at)
-                            .ts(c.created_at)
-                            .exec(conn)
-                            .await?;
-                        }
-                        Ok(())
-                    }
-                    .await;
-                    finish::<D, _>(conn, r).await
+        transaction!(
+            self,
+            conn,
+            async {
+                // Locks the user row: concurrent replacements queue, and a missing
+                // user is `NotFound` even with no codes to insert.
+                let found: Option<Id> = self
+                    .q(&format!(
+                        "SELECT id FROM {{p}}users WHERE id = ?{}",
+                        self.for_update(false)
+                    ))
+                    .uuid(user_id)
+                    .opt(conn)
+                    .await?;
+                if found.is_none() {
+                    return Err(StoreError::NotFound);
                 }
+                self.q("DELETE FROM {p}backup_codes WHERE user_id = ?")
+                    .uuid(user_id)
+                    .exec(conn)
+                    .await?;
+                for c in codes {
+                    self.q(
+                        "INSERT INTO {p}backup_codes (id, user_id, code_hash, used, \
+                                 used_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    )
+                    .uuid(c.id)
+                    .uuid(c.user_id)
+                    .text(&c.code_hash)
+                    .bool(c.used)
+                    .opt_ts(c.used_at)
+                    .ts(c.created_at)
+                    .exec(conn)
+                    .await?;
+                }
+                Ok(())
             }
-        })
+            .await
+        )
     }
 
     async fn consume_backup_code(

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::{OauthAccount, OauthState};
-use yauth_store::{OauthRepository, StoreError, StoreResult};
+use yauth_store::{OauthRepository, StoreResult};
 
 use crate::dialect::Dialect;
 use crate::store::Store;
@@ -61,34 +61,27 @@ impl<D: Dialect> OauthRepository for Store<D> {
         expires_at: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        let n = self
-            .exec(
-                self.q(
-                    "UPDATE {p}oauth_accounts SET access_token_enc = ?, refresh_token_enc = ?, \
+        self.exec_found(
+            self.q(
+                "UPDATE {p}oauth_accounts SET access_token_enc = ?, refresh_token_enc = ?, \
                      expires_at = ?, updated_at = ? WHERE id = ?",
-                )
-                .opt_text(access_token_enc)
-                .opt_text(refresh_token_enc)
-                .opt_ts(expires_at)
-                .ts(now)
-                .uuid(id),
             )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+            .opt_text(access_token_enc)
+            .opt_text(refresh_token_enc)
+            .opt_ts(expires_at)
+            .ts(now)
+            .uuid(id),
+        )
+        .await
     }
 
     async fn delete_oauth_account(&self, user_id: Uuid, provider: &str) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("DELETE FROM {p}oauth_accounts WHERE user_id = ? AND provider = ?")
-                    .uuid(user_id)
-                    .text(provider),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("DELETE FROM {p}oauth_accounts WHERE user_id = ? AND provider = ?")
+                .uuid(user_id)
+                .text(provider),
+        )
+        .await
     }
 
     async fn create_oauth_state(&self, s: &OauthState) -> StoreResult<()> {

@@ -6,9 +6,9 @@ use uuid::Uuid;
 use yauth_entity::{AuthorizationCode, Consent, DeviceCode, DeviceCodeStatus, Oauth2Client};
 use yauth_store::{DevicePoll, Oauth2ServerRepository, StoreError, StoreResult};
 
-use crate::dialect::{Dialect, finish};
+use crate::dialect::Dialect;
 use crate::rows::Id;
-use crate::store::{Store, retrying};
+use crate::store::{Store, transaction};
 
 impl<D: Dialect> Store<D> {
     /// One device-code poll inside an open transaction: the row is locked, so the
@@ -93,13 +93,11 @@ impl<D: Dialect> Oauth2ServerRepository for Store<D> {
     }
 
     async fn delete_oauth2_client(&self, client_id: &str) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("DELETE FROM {p}oauth2_clients WHERE client_id = ?")
-                    .text(client_id),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("DELETE FROM {p}oauth2_clients WHERE client_id = ?")
+                .text(client_id),
+        )
+        .await
     }
 
     async fn create_authorization_code(&self, c: &AuthorizationCode) -> StoreResult<()> {
@@ -180,14 +178,12 @@ impl<D: Dialect> Oauth2ServerRepository for Store<D> {
     }
 
     async fn delete_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("DELETE FROM {p}consents WHERE user_id = ? AND client_id = ?")
-                    .uuid(user_id)
-                    .text(client_id),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("DELETE FROM {p}consents WHERE user_id = ? AND client_id = ?")
+                .uuid(user_id)
+                .text(client_id),
+        )
+        .await
     }
 
     async fn create_device_code(&self, c: &DeviceCode) -> StoreResult<()> {
@@ -275,14 +271,10 @@ impl<D: Dialect> Oauth2ServerRepository for Store<D> {
     ) -> StoreResult<DevicePoll> {
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        retrying!({
-            match self.begin(conn).await {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let r = self.poll_in_tx(conn, device_code_hash, now).await;
-                    finish::<D, _>(conn, r).await
-                }
-            }
-        })
+        transaction!(
+            self,
+            conn,
+            self.poll_in_tx(conn, device_code_hash, now).await
+        )
     }
 }

@@ -72,14 +72,12 @@ impl<D: Dialect> OidcRepository for Store<D> {
         retired_at: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("UPDATE {p}signing_keys SET retired_at = ?, expires_at = ? WHERE kid = ?")
-                    .ts(retired_at)
-                    .ts(expires_at)
-                    .text(kid),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("UPDATE {p}signing_keys SET retired_at = ?, expires_at = ? WHERE kid = ?")
+                .ts(retired_at)
+                .ts(expires_at)
+                .text(kid),
+        )
+        .await
     }
 }

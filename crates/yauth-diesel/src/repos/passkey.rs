@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::WebauthnCredential;
-use yauth_store::{PasskeyRepository, StoreError, StoreResult};
+use yauth_store::{PasskeyRepository, StoreResult};
 
 use crate::dialect::Dialect;
 use crate::store::Store;
@@ -61,31 +61,24 @@ impl<D: Dialect> PasskeyRepository for Store<D> {
         credential: &serde_json::Value,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        let n = self
-            .exec(
-                self.q(
-                    "UPDATE {p}webauthn_credentials SET credential = ?, last_used_at = ? \
+        self.exec_found(
+            self.q(
+                "UPDATE {p}webauthn_credentials SET credential = ?, last_used_at = ? \
                      WHERE id = ?",
-                )
-                .json(credential)
-                .ts(now)
-                .uuid(id),
             )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+            .json(credential)
+            .ts(now)
+            .uuid(id),
+        )
+        .await
     }
 
     async fn delete_webauthn_credential(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("DELETE FROM {p}webauthn_credentials WHERE id = ? AND user_id = ?")
-                    .uuid(id)
-                    .uuid(user_id),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("DELETE FROM {p}webauthn_credentials WHERE id = ? AND user_id = ?")
+                .uuid(id)
+                .uuid(user_id),
+        )
+        .await
     }
 }

@@ -95,10 +95,8 @@ impl<D: Dialect> UserRepository for Store<D> {
 
     async fn delete_user(&self, id: Uuid) -> StoreResult<bool> {
         // Foreign keys cascade (and set the audit log's user_id to NULL).
-        let n = self
-            .exec(self.q("DELETE FROM {p}users WHERE id = ?").uuid(id))
-            .await?;
-        Ok(n > 0)
+        self.changed(self.q("DELETE FROM {p}users WHERE id = ?").uuid(id))
+            .await
     }
 
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Page<User>> {
@@ -185,22 +183,20 @@ impl<D: Dialect> SessionRepository for Store<D> {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("UPDATE {p}sessions SET \
+        self.changed(
+            self.q("UPDATE {p}sessions SET \
                      expires_at = CASE WHEN ? < absolute_expires_at THEN ? \
                                   ELSE absolute_expires_at END, \
                      last_seen_at = ? \
                      WHERE id = ? AND expires_at > ? AND absolute_expires_at > ?")
-                    .ts(expires_at)
-                    .ts(expires_at)
-                    .ts(now)
-                    .uuid(id)
-                    .ts(now)
-                    .ts(now),
-            )
-            .await?;
-        Ok(n > 0)
+                .ts(expires_at)
+                .ts(expires_at)
+                .ts(now)
+                .uuid(id)
+                .ts(now)
+                .ts(now),
+        )
+        .await
     }
 
     async fn find_session(&self, id: Uuid) -> StoreResult<Option<Session>> {
@@ -256,21 +252,17 @@ impl<D: Dialect> SessionRepository for Store<D> {
     }
 
     async fn delete_session(&self, id: Uuid) -> StoreResult<bool> {
-        let n = self
-            .exec(self.q("DELETE FROM {p}sessions WHERE id = ?").uuid(id))
-            .await?;
-        Ok(n > 0)
+        self.changed(self.q("DELETE FROM {p}sessions WHERE id = ?").uuid(id))
+            .await
     }
 
     async fn delete_user_session(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
-        let n = self
-            .exec(
-                self.q("DELETE FROM {p}sessions WHERE id = ? AND user_id = ?")
-                    .uuid(id)
-                    .uuid(user_id),
-            )
-            .await?;
-        Ok(n > 0)
+        self.changed(
+            self.q("DELETE FROM {p}sessions WHERE id = ? AND user_id = ?")
+                .uuid(id)
+                .uuid(user_id),
+        )
+        .await
     }
 
     async fn delete_user_sessions(&self, user_id: Uuid, keep: Option<Uuid>) -> StoreResult<u64> {

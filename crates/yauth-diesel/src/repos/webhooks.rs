@@ -6,9 +6,9 @@ use uuid::Uuid;
 use yauth_entity::{DeliveryStatus, Webhook, WebhookDelivery, WebhookUpdate};
 use yauth_store::{DeliveryOutcome, StoreError, StoreResult, WebhookRepository};
 
-use crate::dialect::{Dialect, finish};
+use crate::dialect::Dialect;
 use crate::rows::{Count, Id};
-use crate::store::{Store, retrying};
+use crate::store::{Store, transaction};
 
 /// Due deliveries: pending and due, or in flight with a lapsed lease.
 const DUE: &str = "(status = 'pending' AND next_attempt_at <= ?) \
@@ -148,10 +148,8 @@ impl<D: Dialect> WebhookRepository for Store<D> {
     }
 
     async fn delete_webhook(&self, id: Uuid) -> StoreResult<bool> {
-        let n = self
-            .exec(self.q("DELETE FROM {p}webhooks WHERE id = ?").uuid(id))
-            .await?;
-        Ok(n > 0)
+        self.changed(self.q("DELETE FROM {p}webhooks WHERE id = ?").uuid(id))
+            .await
     }
 
     async fn enqueue_delivery(&self, d: &WebhookDelivery) -> StoreResult<()> {
@@ -192,15 +190,11 @@ impl<D: Dialect> WebhookRepository for Store<D> {
         }
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
-        retrying!({
-            match self.begin(conn).await {
-                Err(e) => Err(e),
-                Ok(()) => {
-                    let r = self.claim_in_tx(conn, now, lease_until, limit).await;
-                    finish::<D, _>(conn, r).await
-                }
-            }
-        })
+        transaction!(
+            self,
+            conn,
+            self.claim_in_tx(conn, now, lease_until, limit).await
+        )
     }
 
     async fn complete_delivery(
@@ -215,27 +209,22 @@ impl<D: Dialect> WebhookRepository for Store<D> {
             (false, None) => DeliveryStatus::Failed,
         };
         let retry_at = if o.success { None } else { o.retry_at };
-        let n = self
-            .exec(
-                self.q(
-                    "UPDATE {p}webhook_deliveries SET success = ?, status_code = ?, \
+        self.exec_found(
+            self.q(
+                "UPDATE {p}webhook_deliveries SET success = ?, status_code = ?, \
                      response_body = ?, last_error = ?, locked_until = NULL, updated_at = ?, \
                      status = ?, next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ?",
-                )
-                .bool(o.success)
-                .opt_i32(o.status_code)
-                .opt_text(o.response_body.as_deref())
-                .opt_text(o.error.as_deref())
-                .ts(now)
-                .text(status.as_str())
-                .opt_ts(retry_at)
-                .uuid(id),
             )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+            .bool(o.success)
+            .opt_i32(o.status_code)
+            .opt_text(o.response_body.as_deref())
+            .opt_text(o.error.as_deref())
+            .ts(now)
+            .text(status.as_str())
+            .opt_ts(retry_at)
+            .uuid(id),
+        )
+        .await
     }
 
     async fn list_deliveries(
