@@ -7,6 +7,8 @@
 # With YAUTH_REQUIRE_SERVICES=1 a missing server fails the run instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# sqlx's query! macros read the committed offline data in crates/yauth-sqlx/.sqlx.
+export SQLX_OFFLINE=true
 
 echo "== cargo fmt --check"
 cargo fmt --all --check
@@ -16,6 +18,9 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 echo "== cargo doc (missing docs are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
+
+echo "== migrations of the examples are fresh"
+cargo run -q -p cargo-yauth -- yauth -f examples/quickstart/yauth.toml generate --check
 
 echo "== tests"
 cargo nextest run --workspace --all-features --no-fail-fast
