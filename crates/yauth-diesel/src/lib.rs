@@ -75,6 +75,7 @@ pub mod dialect;
 mod error;
 mod repos;
 mod rows;
+mod sql_backend;
 mod store;
 pub mod types;
 
