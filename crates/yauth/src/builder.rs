@@ -59,7 +59,7 @@ pub(crate) struct PendingPlugin {
 ///
 /// ```
 /// use yauth::{YAuthBuilder, YAuthConfig};
-/// use yauth::backends::memory::InMemoryBackend;
+/// use yauth::store::InMemoryBackend;
 /// use yauth::email::LogEmailSender;
 ///
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {

@@ -4,14 +4,13 @@
 //!
 //! ```
 //! use yauth::{YAuthBuilder, YAuthConfig};
-//! use yauth::backends::memory::InMemoryBackend;
+//! use yauth::store::InMemoryBackend;
 //! use yauth::email::LogEmailSender;
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let yauth = YAuthBuilder::new(InMemoryBackend::new(), YAuthConfig::new("http://localhost:3000"))
 //!     .with_email_sender(LogEmailSender)
 //!     .with_email_password(Default::default())
-//!     .with_status()
 //!     .build()
 //!     .await
 //!     .expect("valid configuration");
@@ -40,7 +39,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 mod openapi;
-#[cfg(all(feature = "openapi", feature = "memory-backend"))]
+#[cfg(feature = "openapi")]
 mod openapi_doc;
 pub mod plugin;
 pub mod plugins;
@@ -55,7 +54,7 @@ pub use builder::{BuildError, YAuth, YAuthBuilder};
 pub use config::{BindingAction, RateLimit, RateLimitConfig, SessionConfig, YAuthConfig};
 pub use error::{ApiError, ApiResult};
 pub use events::{AuthEvent, EventContext, EventResponse};
-#[cfg(all(feature = "openapi", feature = "memory-backend"))]
+#[cfg(feature = "openapi")]
 pub use openapi_doc::full_openapi_json;
 pub use plugin::{Authenticator, YAuthPlugin};
 pub use state::YAuthState;

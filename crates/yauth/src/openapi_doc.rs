@@ -1,8 +1,8 @@
 //! The OpenAPI document of a complete deployment, for client generation (feature `openapi`).
 
-use crate::backends::memory::InMemoryBackend;
 use crate::email::LogEmailSender;
 use crate::{BuildError, YAuthBuilder, YAuthConfig};
+use yauth_store::InMemoryBackend;
 
 /// The OpenAPI 3.1 document (pretty JSON) of yauth with every plugin compiled into this build
 /// enabled: what `packages/client/openapi.json` holds and the TypeScript client is generated
