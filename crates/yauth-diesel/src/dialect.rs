@@ -3,7 +3,7 @@
 //! The repositories are written once, generic over a [`Dialect`]. A dialect names its diesel
 //! backend and connection type, knows how to open a write transaction, and decides the few SQL
 //! spellings that differ (placeholders, identifier quotes, `RETURNING`, upserts, row locks).
-//! [`SqlBackend`] is the per-backend type plumbing: binding and reading the yauth SQL types of
+//! [`SqlTypes`] is the per-backend type plumbing: binding and reading the yauth SQL types of
 //! [`crate::types`].
 
 use std::borrow::Cow;
@@ -15,8 +15,7 @@ use diesel::deserialize::{self, QueryableByName};
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::result::QueryResult;
 use diesel::row::NamedRow;
-use diesel_async::pooled_connection::deadpool::PoolError;
-use diesel_async::{AsyncConnection, AsyncConnectionCore, TransactionManager};
+use diesel_async::{AsyncConnection, TransactionManager};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -26,7 +25,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// A raw SQL query with its binds, for backend `DB`.
 pub type Q<'f, DB> = BoxedSqlQuery<'f, DB, SqlQuery>;
 
-pub use crate::sql_backend::SqlBackend;
+pub use crate::sql_backend::SqlTypes;
 #[cfg_attr(
     not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
     allow(unused_imports)
@@ -78,14 +77,9 @@ pub enum Kind {
 }
 
 /// A database dialect: the backend, its async connection, and the SQL spellings that differ.
-pub trait Dialect: Send + Sync + 'static {
-    /// The diesel backend.
-    type Backend: SqlBackend;
-    /// The diesel-async connection the pool hands out.
-    type Conn: AsyncConnection<Backend = Self::Backend>
-        + AsyncConnectionCore<Backend = Self::Backend>
-        + Send
-        + 'static;
+pub trait Dialect: SqlTypes + Send + Sync + 'static {
+    /// The async connection the pool hands out.
+    type Conn: Send + 'static;
     /// The deadpool pool of [`Self::Conn`].
     type Pool: Send + Sync + 'static;
     /// A connection checked out of [`Self::Pool`].
@@ -95,24 +89,30 @@ pub trait Dialect: Send + Sync + 'static {
 
     /// Checks a connection out of the pool (and prepares it on first use, where the dialect
     /// needs per-connection settings).
-    fn checkout(pool: &Self::Pool) -> BoxFuture<'_, Result<Self::Guard, PoolError>>;
+    fn checkout(pool: &Self::Pool) -> BoxFuture<'_, yauth_store::StoreResult<Self::Guard>>;
 
     /// Opens a write transaction (`BEGIN IMMEDIATE` on SQLite, so that it never has to upgrade a
     /// read lock).
     fn begin(conn: &mut Self::Conn) -> BoxFuture<'_, QueryResult<()>>;
 
+    /// Commits the transaction [`Self::begin`] opened.
+    fn commit(conn: &mut Self::Conn) -> BoxFuture<'_, QueryResult<()>>;
+
+    /// Rolls back the transaction [`Self::begin`] opened.
+    fn rollback(conn: &mut Self::Conn) -> BoxFuture<'_, QueryResult<()>>;
+
     /// Runs a query returning rows.
     fn load<'a, T>(
         conn: &'a mut Self::Conn,
-        q: Q<'a, Self::Backend>,
+        q: Q<'a, Self::Db>,
     ) -> BoxFuture<'a, QueryResult<Vec<T>>>
     where
-        T: FromRow<Self::Backend> + Send + 'static;
+        T: FromRow<Self> + Send + 'static;
 
     /// Runs a statement, returning the number of affected (matched) rows.
     fn execute<'a>(
         conn: &'a mut Self::Conn,
-        q: Q<'a, Self::Backend>,
+        q: Q<'a, Self::Db>,
     ) -> BoxFuture<'a, QueryResult<usize>>;
 }
 
@@ -125,13 +125,13 @@ macro_rules! dialect_queries {
     () => {
         fn load<'a, T>(
             conn: &'a mut Self::Conn,
-            q: $crate::dialect::Q<'a, Self::Backend>,
+            q: $crate::dialect::Q<'a, Self::Db>,
         ) -> $crate::dialect::BoxFuture<'a, ::diesel::result::QueryResult<Vec<T>>>
         where
-            T: $crate::dialect::FromRow<Self::Backend> + Send + 'static,
+            T: $crate::dialect::FromRow<Self> + Send + 'static,
         {
             Box::pin(async move {
-                let rows: Vec<$crate::dialect::Rec<T>> =
+                let rows: Vec<$crate::dialect::Rec<Self, T>> =
                     ::diesel_async::RunQueryDsl::load(q, conn).await?;
                 Ok(rows.into_iter().map(|r| r.0).collect())
             })
@@ -139,7 +139,7 @@ macro_rules! dialect_queries {
 
         fn execute<'a>(
             conn: &'a mut Self::Conn,
-            q: $crate::dialect::Q<'a, Self::Backend>,
+            q: $crate::dialect::Q<'a, Self::Db>,
         ) -> $crate::dialect::BoxFuture<'a, ::diesel::result::QueryResult<usize>> {
             Box::pin(::diesel_async::RunQueryDsl::execute(q, conn))
         }
@@ -163,10 +163,9 @@ macro_rules! network_dialect {
         #[derive(Debug, Clone, Copy)]
         pub struct $name;
 
-        $crate::dialect::impl_sql_backend!($db);
+        $crate::dialect::impl_sql_backend!($name, $db);
 
         impl $crate::dialect::Dialect for $name {
-            type Backend = $db;
             type Conn = $conn;
             type Pool = ::diesel_async::pooled_connection::deadpool::Pool<$conn>;
             type Guard = ::diesel_async::pooled_connection::deadpool::Object<$conn>;
@@ -174,17 +173,26 @@ macro_rules! network_dialect {
 
             fn checkout(
                 pool: &Self::Pool,
-            ) -> $crate::dialect::BoxFuture<
-                '_,
-                Result<Self::Guard, ::diesel_async::pooled_connection::deadpool::PoolError>,
-            > {
-                Box::pin(pool.get())
+            ) -> $crate::dialect::BoxFuture<'_, ::yauth_store::StoreResult<Self::Guard>> {
+                Box::pin(async move { pool.get().await.map_err($crate::error::map_pool_error) })
             }
 
             fn begin(
                 conn: &mut Self::Conn,
             ) -> $crate::dialect::BoxFuture<'_, ::diesel::QueryResult<()>> {
                 $crate::dialect::ansi_begin(conn)
+            }
+
+            fn commit(
+                conn: &mut Self::Conn,
+            ) -> $crate::dialect::BoxFuture<'_, ::diesel::QueryResult<()>> {
+                $crate::dialect::ansi_commit(conn)
+            }
+
+            fn rollback(
+                conn: &mut Self::Conn,
+            ) -> $crate::dialect::BoxFuture<'_, ::diesel::QueryResult<()>> {
+                $crate::dialect::ansi_rollback(conn)
             }
 
             $crate::dialect::dialect_queries!();
@@ -202,20 +210,37 @@ pub(crate) async fn finish<D: Dialect, T>(
     conn: &mut D::Conn,
     result: yauth_store::StoreResult<T>,
 ) -> yauth_store::StoreResult<T> {
-    type Tm<C> = <C as AsyncConnection>::TransactionManager;
     match result {
         Ok(value) => {
-            Tm::<D::Conn>::commit_transaction(conn)
+            D::commit(conn)
                 .await
                 .map_err(|e| crate::error::map_error(e, None))?;
             Ok(value)
         }
         Err(error) => {
             // The rollback's own failure is secondary: report the error that caused it.
-            let _ = Tm::<D::Conn>::rollback_transaction(conn).await;
+            let _ = D::rollback(conn).await;
             Err(error)
         }
     }
+}
+
+/// Commits with the connection's diesel-async transaction manager.
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+    allow(dead_code)
+)]
+pub(crate) fn ansi_commit<C: AsyncConnection>(conn: &mut C) -> BoxFuture<'_, QueryResult<()>> {
+    Box::pin(<C as AsyncConnection>::TransactionManager::commit_transaction(conn))
+}
+
+/// Rolls back with the connection's diesel-async transaction manager.
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+    allow(dead_code)
+)]
+pub(crate) fn ansi_rollback<C: AsyncConnection>(conn: &mut C) -> BoxFuture<'_, QueryResult<()>> {
+    Box::pin(<C as AsyncConnection>::TransactionManager::rollback_transaction(conn))
 }
 
 /// Opens the standard transaction of the connection's transaction manager.
@@ -225,21 +250,21 @@ pub(crate) fn ansi_begin<C: AsyncConnection>(conn: &mut C) -> BoxFuture<'_, Quer
 }
 
 /// A row type that can be read by column name.
-pub trait FromRow<DB: SqlBackend>: Sized {
+pub trait FromRow<S: SqlTypes>: Sized {
     /// Reads the row; `c` prefixes every column name.
-    fn from_row<'a, R: NamedRow<'a, DB>>(c: &Cols<'_, 'a, DB, R>) -> deserialize::Result<Self>;
+    fn from_row<'a, R: NamedRow<'a, S::Db>>(c: &Cols<'_, 'a, S, R>) -> deserialize::Result<Self>;
 }
 
 /// A row being read, with a column-name prefix (for the second table of a join).
-pub struct Cols<'r, 'a, DB, R> {
+pub struct Cols<'r, 'a, S, R> {
     row: &'r R,
     prefix: &'static str,
-    _db: PhantomData<(&'a (), DB)>,
+    _db: PhantomData<(&'a (), S)>,
 }
 
-impl<'r, 'a, DB: SqlBackend, R: NamedRow<'a, DB>> Cols<'r, 'a, DB, R> {
+impl<'r, 'a, S: SqlTypes, R: NamedRow<'a, S::Db>> Cols<'r, 'a, S, R> {
     /// The same row, read with another prefix.
-    pub fn with_prefix(&self, prefix: &'static str) -> Cols<'r, 'a, DB, R> {
+    pub fn with_prefix(&self, prefix: &'static str) -> Cols<'r, 'a, S, R> {
         Cols {
             row: self.row,
             prefix,
@@ -257,75 +282,75 @@ impl<'r, 'a, DB: SqlBackend, R: NamedRow<'a, DB>> Cols<'r, 'a, DB, R> {
 
     /// A UUID column.
     pub fn uuid(&self, c: &str) -> deserialize::Result<Uuid> {
-        DB::get_uuid(self.row, &self.name(c))
+        S::get_uuid(self.row, &self.name(c))
     }
     /// A nullable UUID column.
     pub fn opt_uuid(&self, c: &str) -> deserialize::Result<Option<Uuid>> {
-        DB::get_opt_uuid(self.row, &self.name(c))
+        S::get_opt_uuid(self.row, &self.name(c))
     }
     /// An instant column.
     pub fn ts(&self, c: &str) -> deserialize::Result<OffsetDateTime> {
-        DB::get_ts(self.row, &self.name(c))
+        S::get_ts(self.row, &self.name(c))
     }
     /// A nullable instant column.
     pub fn opt_ts(&self, c: &str) -> deserialize::Result<Option<OffsetDateTime>> {
-        DB::get_opt_ts(self.row, &self.name(c))
+        S::get_opt_ts(self.row, &self.name(c))
     }
     /// A JSON column.
     pub fn json(&self, c: &str) -> deserialize::Result<serde_json::Value> {
-        DB::get_json(self.row, &self.name(c))
+        S::get_json(self.row, &self.name(c))
     }
     /// A nullable JSON column.
     pub fn opt_json(&self, c: &str) -> deserialize::Result<Option<serde_json::Value>> {
-        DB::get_opt_json(self.row, &self.name(c))
+        S::get_opt_json(self.row, &self.name(c))
     }
     /// A string column.
     pub fn text(&self, c: &str) -> deserialize::Result<String> {
-        DB::get_text(self.row, &self.name(c))
+        S::get_text(self.row, &self.name(c))
     }
     /// A nullable string column.
     pub fn opt_text(&self, c: &str) -> deserialize::Result<Option<String>> {
-        DB::get_opt_text(self.row, &self.name(c))
+        S::get_opt_text(self.row, &self.name(c))
     }
     /// A boolean column.
     pub fn bool(&self, c: &str) -> deserialize::Result<bool> {
-        DB::get_bool(self.row, &self.name(c))
+        S::get_bool(self.row, &self.name(c))
     }
     /// An `INTEGER` column.
     pub fn i32(&self, c: &str) -> deserialize::Result<i32> {
-        DB::get_i32(self.row, &self.name(c))
+        S::get_i32(self.row, &self.name(c))
     }
     /// A nullable `INTEGER` column.
     pub fn opt_i32(&self, c: &str) -> deserialize::Result<Option<i32>> {
-        DB::get_opt_i32(self.row, &self.name(c))
+        S::get_opt_i32(self.row, &self.name(c))
     }
     /// A `BIGINT` column.
     pub fn i64(&self, c: &str) -> deserialize::Result<i64> {
-        DB::get_i64(self.row, &self.name(c))
+        S::get_i64(self.row, &self.name(c))
     }
     /// A nullable `BIGINT` column.
     pub fn opt_i64(&self, c: &str) -> deserialize::Result<Option<i64>> {
-        DB::get_opt_i64(self.row, &self.name(c))
+        S::get_opt_i64(self.row, &self.name(c))
     }
 }
 
 /// Adapter from [`FromRow`] to diesel's [`QueryableByName`].
-pub struct Rec<T>(pub T);
+pub struct Rec<S, T>(pub T, PhantomData<S>);
 
-impl<DB: SqlBackend, T: FromRow<DB>> QueryableByName<DB> for Rec<T> {
-    fn build<'a>(row: &impl NamedRow<'a, DB>) -> deserialize::Result<Self> {
+impl<S: SqlTypes, T: FromRow<S>> QueryableByName<S::Db> for Rec<S, T> {
+    fn build<'a>(row: &impl NamedRow<'a, S::Db>) -> deserialize::Result<Self> {
         let cols = Cols {
             row,
             prefix: "",
             _db: PhantomData,
         };
-        T::from_row(&cols).map(Rec)
+        T::from_row(&cols).map(|t| Rec(t, PhantomData))
     }
 }
 
 /// Two rows of a join: the first table's columns unprefixed, the second's prefixed `u_`.
-impl<DB: SqlBackend, A: FromRow<DB>, B: FromRow<DB>> FromRow<DB> for (A, B) {
-    fn from_row<'a, R: NamedRow<'a, DB>>(c: &Cols<'_, 'a, DB, R>) -> deserialize::Result<Self> {
+impl<S: SqlTypes, A: FromRow<S>, B: FromRow<S>> FromRow<S> for (A, B) {
+    fn from_row<'a, R: NamedRow<'a, S::Db>>(c: &Cols<'_, 'a, S, R>) -> deserialize::Result<Self> {
         Ok((A::from_row(c)?, B::from_row(&c.with_prefix("u_"))?))
     }
 }

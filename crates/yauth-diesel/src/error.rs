@@ -203,6 +203,10 @@ fn kind_of(error: &Error) -> &'static str {
 }
 
 /// Maps a pool checkout failure: always `Unavailable`.
+#[cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+    allow(dead_code)
+)]
 pub(crate) fn map_pool_error(error: PoolError) -> StoreError {
     use diesel_async::pooled_connection::deadpool::PoolError as P;
     let why = match error {

@@ -4,14 +4,14 @@ use diesel::deserialize;
 use diesel::row::NamedRow;
 use yauth_entity::*;
 
-use crate::dialect::{Cols, FromRow, SqlBackend};
+use crate::dialect::{Cols, FromRow, SqlTypes};
 
 /// Implements [`FromRow`] for an entity: `field: getter` pairs, the column named as the field.
 macro_rules! from_row {
     ($ty:ident { $($field:ident : $get:ident),* $(,)? }) => {
-        impl<DB: SqlBackend> FromRow<DB> for $ty {
-            fn from_row<'a, R: NamedRow<'a, DB>>(
-                c: &Cols<'_, 'a, DB, R>,
+        impl<S: SqlTypes> FromRow<S> for $ty {
+            fn from_row<'a, R: NamedRow<'a, S::Db>>(
+                c: &Cols<'_, 'a, S, R>,
             ) -> deserialize::Result<Self> {
                 Ok(Self { $($field: c.$get(stringify!($field))?),* })
             }
@@ -234,8 +234,8 @@ from_row!(JtiRevocation {
     created_at: ts
 });
 
-impl<DB: SqlBackend> FromRow<DB> for BackupCode {
-    fn from_row<'a, R: NamedRow<'a, DB>>(c: &Cols<'_, 'a, DB, R>) -> deserialize::Result<Self> {
+impl<S: SqlTypes> FromRow<S> for BackupCode {
+    fn from_row<'a, R: NamedRow<'a, S::Db>>(c: &Cols<'_, 'a, S, R>) -> deserialize::Result<Self> {
         Ok(Self {
             id: c.uuid("id")?,
             user_id: c.uuid("user_id")?,
@@ -247,8 +247,8 @@ impl<DB: SqlBackend> FromRow<DB> for BackupCode {
     }
 }
 
-impl<DB: SqlBackend> FromRow<DB> for DeviceCode {
-    fn from_row<'a, R: NamedRow<'a, DB>>(c: &Cols<'_, 'a, DB, R>) -> deserialize::Result<Self> {
+impl<S: SqlTypes> FromRow<S> for DeviceCode {
+    fn from_row<'a, R: NamedRow<'a, S::Db>>(c: &Cols<'_, 'a, S, R>) -> deserialize::Result<Self> {
         let status = c.text("status")?;
         Ok(Self {
             id: c.uuid("id")?,
@@ -267,8 +267,8 @@ impl<DB: SqlBackend> FromRow<DB> for DeviceCode {
     }
 }
 
-impl<DB: SqlBackend> FromRow<DB> for WebhookDelivery {
-    fn from_row<'a, R: NamedRow<'a, DB>>(c: &Cols<'_, 'a, DB, R>) -> deserialize::Result<Self> {
+impl<S: SqlTypes> FromRow<S> for WebhookDelivery {
+    fn from_row<'a, R: NamedRow<'a, S::Db>>(c: &Cols<'_, 'a, S, R>) -> deserialize::Result<Self> {
         let status = c.text("status")?;
         Ok(Self {
             id: c.uuid("id")?,
@@ -293,8 +293,8 @@ impl<DB: SqlBackend> FromRow<DB> for WebhookDelivery {
 /// A single `BIGINT` column named `n` (counts).
 pub(crate) struct Count(pub i64);
 
-impl<DB: SqlBackend> FromRow<DB> for Count {
-    fn from_row<'a, R: NamedRow<'a, DB>>(c: &Cols<'_, 'a, DB, R>) -> deserialize::Result<Self> {
+impl<S: SqlTypes> FromRow<S> for Count {
+    fn from_row<'a, R: NamedRow<'a, S::Db>>(c: &Cols<'_, 'a, S, R>) -> deserialize::Result<Self> {
         c.i64("n").map(Count)
     }
 }
@@ -302,8 +302,8 @@ impl<DB: SqlBackend> FromRow<DB> for Count {
 /// A single UUID column named `id`.
 pub(crate) struct Id(pub uuid::Uuid);
 
-impl<DB: SqlBackend> FromRow<DB> for Id {
-    fn from_row<'a, R: NamedRow<'a, DB>>(c: &Cols<'_, 'a, DB, R>) -> deserialize::Result<Self> {
+impl<S: SqlTypes> FromRow<S> for Id {
+    fn from_row<'a, R: NamedRow<'a, S::Db>>(c: &Cols<'_, 'a, S, R>) -> deserialize::Result<Self> {
         c.uuid("id").map(Id)
     }
 }

@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_store::{DatabaseBackend, Repositories, StoreError, StoreResult};
 
-use crate::dialect::{Dialect, FromRow, Kind, Q, SqlBackend, render};
-use crate::error::{RETRYABLE, map_error, map_pool_error};
+use crate::dialect::{Dialect, FromRow, Kind, Q, render};
+use crate::error::{RETRYABLE, map_error};
 
 /// The state every repository of one backend shares.
 pub struct Store<D: Dialect> {
@@ -20,7 +20,7 @@ pub struct Store<D: Dialect> {
 impl<D: Dialect> Store<D> {
     /// Checks a connection out of the pool.
     pub(crate) async fn conn(&self) -> StoreResult<D::Guard> {
-        D::checkout(&self.pool).await.map_err(map_pool_error)
+        D::checkout(&self.pool).await
     }
 
     /// A query from a template (see [`render`]).
@@ -34,7 +34,7 @@ impl<D: Dialect> Store<D> {
     }
 
     /// Runs a query on a fresh connection and returns its rows.
-    pub(crate) async fn all<T: FromRow<D::Backend> + Send + 'static>(
+    pub(crate) async fn all<T: FromRow<D> + Send + 'static>(
         &self,
         q: Sql<'_, D>,
     ) -> StoreResult<Vec<T>> {
@@ -43,7 +43,7 @@ impl<D: Dialect> Store<D> {
     }
 
     /// Runs a query on a fresh connection and returns its first row.
-    pub(crate) async fn opt<T: FromRow<D::Backend> + Send + 'static>(
+    pub(crate) async fn opt<T: FromRow<D> + Send + 'static>(
         &self,
         q: Sql<'_, D>,
     ) -> StoreResult<Option<T>> {
@@ -119,7 +119,7 @@ impl<D: Dialect> Store<D> {
     /// A single-row write that returns the row: `UPDATE ... RETURNING *` where the dialect has
     /// it; elsewhere the guarded update runs alone and, when it matched exactly one row (this
     /// caller won), `reread` fetches the row.
-    pub(crate) async fn update_returning<T: FromRow<D::Backend> + Send + 'static>(
+    pub(crate) async fn update_returning<T: FromRow<D> + Send + 'static>(
         &self,
         conn: &mut D::Conn,
         update: Sql<'_, D>,
@@ -137,7 +137,7 @@ impl<D: Dialect> Store<D> {
     /// An upsert that returns the stored row: `... RETURNING *` where the dialect has it;
     /// elsewhere the upsert and `reread` run in one transaction, so the upsert's row lock keeps
     /// other writers out until this caller has read its own result.
-    pub(crate) async fn upsert_returning<'f, T: FromRow<D::Backend> + Send + 'static>(
+    pub(crate) async fn upsert_returning<'f, T: FromRow<D> + Send + 'static>(
         &self,
         upsert: impl Fn() -> Sql<'f, D> + Send + Sync,
         reread: impl Fn() -> Sql<'f, D> + Send + Sync,
@@ -160,7 +160,7 @@ impl<D: Dialect> Store<D> {
 
     /// A single-row delete that returns the row: `DELETE ... RETURNING *` where the dialect has
     /// it; elsewhere `select` reads the row first and the guarded delete decides the winner.
-    pub(crate) async fn delete_returning<T: FromRow<D::Backend> + Send + 'static>(
+    pub(crate) async fn delete_returning<T: FromRow<D> + Send + 'static>(
         &self,
         select: Sql<'_, D>,
         delete: Sql<'_, D>,
@@ -228,12 +228,12 @@ fn written_table(template: &str) -> Option<&'static str> {
 /// A query being built: the rendered SQL and its binds.
 pub(crate) struct Sql<'f, D: Dialect> {
     table: Option<&'static str>,
-    q: Q<'f, D::Backend>,
+    q: Q<'f, D::Db>,
     _d: PhantomData<D>,
 }
 
 impl<'f, D: Dialect> Sql<'f, D> {
-    fn with(self, f: impl FnOnce(Q<'f, D::Backend>) -> Q<'f, D::Backend>) -> Self {
+    fn with(self, f: impl FnOnce(Q<'f, D::Db>) -> Q<'f, D::Db>) -> Self {
         Self {
             table: self.table,
             q: f(self.q),
@@ -247,46 +247,46 @@ impl<'f, D: Dialect> Sql<'f, D> {
         self.with(|q| q.sql(sql))
     }
     pub(crate) fn uuid(self, v: Uuid) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_uuid(q, v))
+        self.with(|q| D::bind_uuid(q, v))
     }
     pub(crate) fn opt_uuid(self, v: Option<Uuid>) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_opt_uuid(q, v))
+        self.with(|q| D::bind_opt_uuid(q, v))
     }
     pub(crate) fn ts(self, v: OffsetDateTime) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_ts(q, v))
+        self.with(|q| D::bind_ts(q, v))
     }
     pub(crate) fn opt_ts(self, v: Option<OffsetDateTime>) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_opt_ts(q, v))
+        self.with(|q| D::bind_opt_ts(q, v))
     }
     pub(crate) fn json(self, v: &'f serde_json::Value) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_json(q, v))
+        self.with(|q| D::bind_json(q, v))
     }
     pub(crate) fn opt_json(self, v: Option<&'f serde_json::Value>) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_opt_json(q, v))
+        self.with(|q| D::bind_opt_json(q, v))
     }
     pub(crate) fn text(self, v: &'f str) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_text(q, v))
+        self.with(|q| D::bind_text(q, v))
     }
     pub(crate) fn string(self, v: String) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_string(q, v))
+        self.with(|q| D::bind_string(q, v))
     }
     pub(crate) fn opt_text(self, v: Option<&'f str>) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_opt_text(q, v))
+        self.with(|q| D::bind_opt_text(q, v))
     }
     pub(crate) fn bool(self, v: bool) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_bool(q, v))
+        self.with(|q| D::bind_bool(q, v))
     }
     pub(crate) fn i32(self, v: i32) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_i32(q, v))
+        self.with(|q| D::bind_i32(q, v))
     }
     pub(crate) fn opt_i32(self, v: Option<i32>) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_opt_i32(q, v))
+        self.with(|q| D::bind_opt_i32(q, v))
     }
     pub(crate) fn i64(self, v: i64) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_i64(q, v))
+        self.with(|q| D::bind_i64(q, v))
     }
     pub(crate) fn opt_i64(self, v: Option<i64>) -> Self {
-        self.with(|q| <D::Backend as SqlBackend>::bind_opt_i64(q, v))
+        self.with(|q| D::bind_opt_i64(q, v))
     }
     /// Binds a page size or offset.
     pub(crate) fn count(self, v: u64) -> Self {
@@ -294,7 +294,7 @@ impl<'f, D: Dialect> Sql<'f, D> {
     }
 
     /// Runs the query and returns every row.
-    pub(crate) async fn all<T: FromRow<D::Backend> + Send + 'static>(
+    pub(crate) async fn all<T: FromRow<D> + Send + 'static>(
         self,
         conn: &mut D::Conn,
     ) -> StoreResult<Vec<T>> {
@@ -303,7 +303,7 @@ impl<'f, D: Dialect> Sql<'f, D> {
     }
 
     /// Runs the query and returns the first row.
-    pub(crate) async fn opt<T: FromRow<D::Backend> + Send + 'static>(
+    pub(crate) async fn opt<T: FromRow<D> + Send + 'static>(
         self,
         conn: &mut D::Conn,
     ) -> StoreResult<Option<T>> {
@@ -346,12 +346,11 @@ impl<D: Dialect> std::fmt::Debug for DieselBackend<D> {
 }
 
 impl<D: Dialect> DieselBackend<D> {
-    /// A backend over `pool`, tables named `<prefix>users` etc. (`prefix` already quoted).
-    #[cfg_attr(
-        not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
-        allow(dead_code)
-    )]
-    pub(crate) fn with_prefix(pool: D::Pool, prefix: String) -> Self {
+    /// A backend over `pool` whose tables are named `<prefix>users`, `<prefix>sessions`, ...
+    /// The prefix is pasted into SQL as it is (quote a schema yourself, e.g. `"auth".yauth_`);
+    /// the dialect modules' `from_pool` constructors are the usual way in. This one is for
+    /// dialects defined outside this crate (such as yauth-libsql's).
+    pub fn with_prefix(pool: D::Pool, prefix: String) -> Self {
         Self {
             store: Arc::new(Store { pool, prefix }),
         }

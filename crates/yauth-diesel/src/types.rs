@@ -181,7 +181,6 @@ mod sqlite {
 
 /// The SQLite text form of an instant: `YYYY-MM-DDTHH:MM:SS.ffffffZ`, always UTC with six
 /// fractional digits, so that comparing the text compares the instants.
-#[cfg(feature = "sqlite")]
 pub fn format_sqlite_ts(
     at: time::OffsetDateTime,
 ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
@@ -190,19 +189,17 @@ pub fn format_sqlite_ts(
 }
 
 /// Parses [`format_sqlite_ts`]'s form back.
-#[cfg(feature = "sqlite")]
 pub fn parse_sqlite_ts(
     text: &str,
 ) -> Result<time::OffsetDateTime, Box<dyn std::error::Error + Send + Sync>> {
     Ok(time::PrimitiveDateTime::parse(text, SQLITE_TS)?.assume_utc())
 }
 
-#[cfg(feature = "sqlite")]
 const SQLITE_TS: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
     "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
 );
 
-#[cfg(all(test, feature = "sqlite"))]
+#[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use time::macros::datetime;

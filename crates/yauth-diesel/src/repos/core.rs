@@ -8,7 +8,7 @@ use yauth_store::{
     RateDecision, RateLimitRepository, StoreError, StoreResult,
 };
 
-use crate::dialect::{Cols, Dialect, FromRow, SqlBackend};
+use crate::dialect::{Cols, Dialect, FromRow, SqlTypes};
 use crate::rows::Count;
 use crate::store::Store;
 
@@ -132,9 +132,9 @@ struct Window {
     expires_at: OffsetDateTime,
 }
 
-impl<DB: SqlBackend> FromRow<DB> for Window {
-    fn from_row<'a, R: diesel::row::NamedRow<'a, DB>>(
-        c: &Cols<'_, 'a, DB, R>,
+impl<S: SqlTypes> FromRow<S> for Window {
+    fn from_row<'a, R: diesel::row::NamedRow<'a, S::Db>>(
+        c: &Cols<'_, 'a, S, R>,
     ) -> diesel::deserialize::Result<Self> {
         Ok(Self {
             count: c.i32("count")?,
