@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::str::FromStr;
-
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use yauth_sqlx::pg::SqlxPgBackend;
 use yauth_test_support::Target;
 
@@ -14,16 +11,7 @@ const SCHEMA: &str = "yauth_custom";
 
 async fn backend() -> Option<SqlxPgBackend> {
     let url = common::database("sqlx_pg_schema", Target::PostgresSchema(SCHEMA))?;
-    let pool = PgPoolOptions::new()
-        .max_connections(common::POOL_SIZE)
-        // Loopback: no TLS handshake per connection (slow in debug builds).
-        .connect_with(
-            PgConnectOptions::from_str(&url)
-                .expect("a PostgreSQL URL")
-                .ssl_mode(PgSslMode::Disable),
-        )
-        .await
-        .expect("connect to the test database");
+    let pool = common::pg_pool(&url).await;
     Some(SqlxPgBackend::from_pool_with_schema(pool, SCHEMA))
 }
 

@@ -7,9 +7,11 @@ mod common;
 use time::macros::datetime;
 use yauth_entity::{User, new_id};
 use yauth_store::{DatabaseBackend, StoreError};
+#[allow(unused_imports)]
 use yauth_test_support::Target;
 
 /// A user with a timestamp that has microseconds.
+#[allow(dead_code)]
 fn user() -> User {
     let mut user = User::new(
         new_id(),
@@ -21,6 +23,7 @@ fn user() -> User {
 }
 
 /// An error a caller may see: no SQL keywords in it.
+#[allow(dead_code)]
 fn assert_no_sql(error: &StoreError) {
     let text = error.to_string().to_uppercase();
     for keyword in [

@@ -14,6 +14,7 @@ pub const POOL_SIZE: u32 = 6;
 /// `YAUTH_REQUIRE_SERVICES` is unset; with it, a missing server panics).
 ///
 /// Provisioning runs its own Tokio runtime, so it runs on a plain thread, outside the caller's.
+#[allow(dead_code)]
 pub fn database(label: &'static str, target: Target) -> Option<String> {
     static URLS: Mutex<Option<HashMap<&'static str, Option<String>>>> = Mutex::new(None);
     let mut urls = URLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -25,4 +26,19 @@ pub fn database(label: &'static str, target: Target) -> Option<String> {
                 .unwrap_or_else(|_| panic!("provisioning the {label} database failed"))
         })
         .clone()
+}
+
+/// A small PostgreSQL pool on `url` (no TLS on loopback: the handshake is slow in debug builds).
+#[cfg(feature = "postgres")]
+#[allow(dead_code)]
+pub async fn pg_pool(url: &str) -> sqlx::PgPool {
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)
+        .expect("a PostgreSQL URL")
+        .ssl_mode(sqlx::postgres::PgSslMode::Disable);
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(POOL_SIZE)
+        .connect_with(options)
+        .await
+        .expect("connect to the test database")
 }
