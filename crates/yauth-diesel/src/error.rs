@@ -120,7 +120,9 @@ fn unique_name(message: &str, constraint_name: Option<&str>, table: Option<&str>
         }
     }
     // SQLite: "UNIQUE constraint failed: yauth_users.email" (or several `table.col`).
-    if let Some(list) = message.strip_prefix("UNIQUE constraint failed: ") {
+    if let Some((_, list)) = message.split_once("UNIQUE constraint failed: ") {
+        // Drivers that wrap SQLite's message (diesel-libsql) may quote it.
+        let list = list.trim_end_matches(['`', '\'', '"']);
         let mut table_name = None;
         let mut cols = Vec::new();
         for item in list.split(", ") {
@@ -169,11 +171,17 @@ pub(crate) fn map_error(error: Error, table: Option<&str>) -> StoreError {
     }
 }
 
-/// Errors without a diesel kind: deadlocks, busy databases, lost connections. Messages that may
-/// quote SQL are not passed on.
+/// Errors without a diesel kind: constraint failures reported as text (diesel-libsql),
+/// deadlocks, busy databases, lost connections. Messages that may quote SQL are not passed on.
 fn classify_message(message: &str) -> StoreError {
     let lower = message.to_ascii_lowercase();
-    if lower.contains("deadlock") || lower.contains("could not serialize") {
+    if message.contains("UNIQUE constraint failed") {
+        StoreError::Conflict {
+            constraint: unique_name(message, None, None),
+        }
+    } else if message.contains("FOREIGN KEY constraint failed") {
+        StoreError::NotFound
+    } else if lower.contains("deadlock") || lower.contains("could not serialize") {
         StoreError::Internal(RETRYABLE.into())
     } else if lower.contains("database is locked") || lower.contains("busy") {
         StoreError::Unavailable("the database is busy".into())
@@ -273,6 +281,16 @@ mod tests {
         assert_eq!(
             unique_name("UNIQUE constraint failed: yauth_users.id", None, None),
             constraint::PRIMARY_KEY
+        );
+        assert_eq!(
+            classify_message(
+                "SQLite failure: `UNIQUE constraint failed: yauth_api_keys.key_prefix`"
+            ),
+            StoreError::conflict(constraint::API_KEYS_PREFIX)
+        );
+        assert_eq!(
+            classify_message("SQLite failure: `FOREIGN KEY constraint failed`"),
+            StoreError::NotFound
         );
     }
 }

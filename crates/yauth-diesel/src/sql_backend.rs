@@ -94,7 +94,7 @@ pub trait SqlTypes: Sized + 'static {
     ) -> deserialize::Result<Option<i64>>;
 }
 
-/// Implements [`SqlBackend`] for a concrete diesel backend: every method is the same text, checked
+/// Implements [`SqlTypes`] for a dialect marker over a concrete diesel backend: every method is the same text, checked
 /// against that backend's `ToSql`/`FromSql` impls.
 #[cfg_attr(
     not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),

@@ -97,14 +97,14 @@ mod mysql {
 
     impl ToSql<DbUuid, Mysql> for Uuid {
         fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Mysql>) -> serialize::Result {
-            let text = self.hyphenated().to_string();
+            let text = crate::types::format_uuid(*self);
             <str as ToSql<sql_types::Text, Mysql>>::to_sql(&text, &mut out.reborrow())
         }
     }
     impl FromSql<DbUuid, Mysql> for Uuid {
         fn from_sql(value: MysqlValue<'_>) -> deserialize::Result<Self> {
             let text = <String as FromSql<sql_types::Text, Mysql>>::from_sql(value)?;
-            Ok(Uuid::parse_str(text.trim())?)
+            crate::types::parse_uuid(&text)
         }
     }
     impl ToSql<DbTs, Mysql> for OffsetDateTime {
@@ -143,19 +143,19 @@ mod sqlite {
 
     impl ToSql<DbUuid, Sqlite> for Uuid {
         fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-            out.set_value(self.hyphenated().to_string());
+            out.set_value(crate::types::format_uuid(*self));
             Ok(IsNull::No)
         }
     }
     impl FromSql<DbUuid, Sqlite> for Uuid {
         fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
             let text = <String as FromSql<sql_types::Text, Sqlite>>::from_sql(value)?;
-            Ok(Uuid::parse_str(&text)?)
+            crate::types::parse_uuid(&text)
         }
     }
     impl ToSql<DbTs, Sqlite> for OffsetDateTime {
         fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-            out.set_value(crate::types::format_sqlite_ts(*self)?);
+            out.set_value(crate::types::format_sqlite_ts(*self));
             Ok(IsNull::No)
         }
     }
@@ -174,18 +174,25 @@ mod sqlite {
     impl FromSql<DbJson, Sqlite> for serde_json::Value {
         fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
             let text = <String as FromSql<sql_types::Text, Sqlite>>::from_sql(value)?;
-            Ok(serde_json::from_str(&text)?)
+            crate::types::parse_json(&text)
         }
     }
 }
 
 /// The SQLite text form of an instant: `YYYY-MM-DDTHH:MM:SS.ffffffZ`, always UTC with six
 /// fractional digits, so that comparing the text compares the instants.
-pub fn format_sqlite_ts(
-    at: time::OffsetDateTime,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    let utc = at.to_offset(time::UtcOffset::UTC);
-    Ok(utc.format(SQLITE_TS)?)
+pub fn format_sqlite_ts(at: time::OffsetDateTime) -> String {
+    let t = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
 }
 
 /// Parses [`format_sqlite_ts`]'s form back.
@@ -193,6 +200,23 @@ pub fn parse_sqlite_ts(
     text: &str,
 ) -> Result<time::OffsetDateTime, Box<dyn std::error::Error + Send + Sync>> {
     Ok(time::PrimitiveDateTime::parse(text, SQLITE_TS)?.assume_utc())
+}
+
+/// The text form of a UUID on MySQL and SQLite: lowercase, hyphenated.
+pub fn format_uuid(id: uuid::Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+/// Parses a UUID stored as text.
+pub fn parse_uuid(text: &str) -> Result<uuid::Uuid, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(uuid::Uuid::parse_str(text.trim())?)
+}
+
+/// Parses a JSON document stored as text.
+pub fn parse_json(
+    text: &str,
+) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(serde_json::from_str(text)?)
 }
 
 const SQLITE_TS: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
@@ -207,12 +231,12 @@ mod tests {
     #[test]
     fn sqlite_timestamps_have_six_digits_and_round_trip() {
         let at = datetime!(2026-01-02 03:04:05.000007 UTC);
-        let text = super::format_sqlite_ts(at).unwrap();
+        let text = super::format_sqlite_ts(at);
         assert_eq!(text, "2026-01-02T03:04:05.000007Z");
         assert_eq!(super::parse_sqlite_ts(&text).unwrap(), at);
         let whole = datetime!(2026-01-02 03:04:05 +02:00);
         assert_eq!(
-            super::format_sqlite_ts(whole).unwrap(),
+            super::format_sqlite_ts(whole),
             "2026-01-02T01:04:05.000000Z"
         );
     }
