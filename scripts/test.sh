@@ -25,3 +25,11 @@ cargo run -q -p cargo-yauth -- yauth -f examples/quickstart/yauth.toml generate 
 echo "== tests"
 cargo nextest run --workspace --all-features --no-fail-fast
 cargo test --workspace --all-features --doc
+
+# diesel-libsql links its own SQLite, so its backend is a separate workspace (own lockfile and
+# target directory) and is checked on its own.
+echo "== yauth-libsql"
+libsql=(--manifest-path crates/yauth-libsql/Cargo.toml)
+cargo fmt "${libsql[@]}" --check
+cargo clippy "${libsql[@]}" --all-targets -- -D warnings
+cargo nextest run "${libsql[@]}" --no-fail-fast
