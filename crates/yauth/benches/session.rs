@@ -15,7 +15,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, header};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tower::ServiceExt;
-use yauth::backends::memory::InMemoryBackend;
+use yauth::store::InMemoryBackend;
 use yauth::email::LogEmailSender;
 use yauth::entity::{User, new_id};
 use yauth::extract::ClientInfo;
