@@ -194,10 +194,9 @@ fn assemble(state: &YAuthState) -> (Router, OpenApi) {
         public = public.merge(plugin.public_routes(state));
         protected = protected.merge(plugin.protected_routes(state));
     }
-    let protected = protected.route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        require_auth,
-    ));
+    let protected = crate::openapi::require_session(protected).route_layer(
+        axum::middleware::from_fn_with_state(state.clone(), require_auth),
+    );
     let (router, mut openapi) = OpenApiRouter::with_openapi(crate::openapi::base_document())
         .merge(public)
         .merge(protected)

@@ -73,10 +73,14 @@ fn normalize(ip: IpAddr) -> IpAddr {
 /// Determines the client IP of a request. `None` when the server was not started with
 /// `into_make_service_with_connect_info::<SocketAddr>()`.
 pub(crate) fn client_ip(parts: &Parts, trusted_proxies: &[IpNetwork]) -> Option<IpAddr> {
-    let peer = parts
+    let Some(peer) = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| normalize(addr.ip()))?;
+        .map(|ConnectInfo(addr)| normalize(addr.ip()))
+    else {
+        warn_missing_connect_info();
+        return None;
+    };
     if !trusted_proxies.iter().any(|p| p.contains(peer)) {
         return Some(peer);
     }
@@ -99,6 +103,18 @@ pub(crate) fn client_ip(parts: &Parts, trusted_proxies: &[IpNetwork]) -> Option<
             .copied()
             .unwrap_or(peer),
     )
+}
+
+/// Without the peer address every client lands in the same rate-limit bucket: say so, once.
+fn warn_missing_connect_info() {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::error!(
+            "yauth cannot see client addresses: serve the app with \
+             `into_make_service_with_connect_info::<SocketAddr>()`; until then all clients share \
+             one rate-limit bucket and IP binding is inert"
+        );
+    });
 }
 
 /// The rate-limit bucket of an address: IPv4 as is, IPv6 by its /64 (one subscriber's block).
