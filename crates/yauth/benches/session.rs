@@ -15,10 +15,10 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, header};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tower::ServiceExt;
-use yauth::store::InMemoryBackend;
 use yauth::email::LogEmailSender;
 use yauth::entity::{User, new_id};
 use yauth::extract::ClientInfo;
+use yauth::store::InMemoryBackend;
 use yauth::{YAuthBuilder, YAuthConfig};
 
 fn request(cookie: Option<&str>) -> Request<Body> {
