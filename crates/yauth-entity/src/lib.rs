@@ -62,13 +62,61 @@ pub fn truncate_to_micros(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(nanos - nanos % 1_000).unwrap_or(t)
 }
 
-/// Normalises an email address for storage and lookup: trimmed and lowercased, so uniqueness is
-/// case-insensitive on every backend.
+/// Normalises an email address for storage and lookup, so that one mailbox is one account on
+/// every backend: trimmed, Unicode NFC, lowercased, and the domain in IDNA ASCII form.
+///
+/// `José@Bücher.de` in NFC or NFD and `josé@xn--bcher-kva.de` all normalise to the same string.
+/// A domain that IDNA refuses is kept lowercased; address validation then decides about it.
+///
+/// ```
+/// use yauth_entity::normalize_email;
+///
+/// assert_eq!(normalize_email(" Jose\u{301}@B\u{fc}cher.DE "), "jos\u{e9}@xn--bcher-kva.de");
+/// assert_eq!(normalize_email("jos\u{e9}@xn--bcher-kva.de"), "jos\u{e9}@xn--bcher-kva.de");
+/// ```
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    // Lowercasing can produce decomposed sequences, so compose after it.
+    let lowered: String = email.trim().nfc().collect::<String>().to_lowercase();
+    let lowered: String = lowered.nfc().collect();
+    match lowered.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) if !ascii.is_empty() => format!("{local}@{ascii}"),
+            _ => lowered,
+        },
+        _ => lowered,
+    }
 }
 
 /// The role an ordinary user gets on registration.
 pub const DEFAULT_ROLE: &str = "user";
 /// The role that unlocks the admin routes.
 pub const ADMIN_ROLE: &str = "admin";
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_email;
+
+    #[test]
+    fn one_mailbox_is_one_normalised_address() {
+        let nfc = "jos\u{e9}@example.com";
+        let nfd = "jose\u{301}@example.com";
+        assert_ne!(nfc, nfd);
+        assert_eq!(normalize_email(nfc), normalize_email(nfd));
+        assert_eq!(
+            normalize_email("Anna@B\u{fc}cher.de"),
+            normalize_email("anna@xn--bcher-kva.de")
+        );
+        assert_eq!(
+            normalize_email("anna@xn--bcher-kva.de"),
+            "anna@xn--bcher-kva.de"
+        );
+        assert_eq!(normalize_email("  Alice@Example.COM "), "alice@example.com");
+    }
+
+    #[test]
+    fn addresses_idna_refuses_are_kept_for_validation_to_judge() {
+        assert_eq!(normalize_email("no-at-sign"), "no-at-sign");
+        assert_eq!(normalize_email("a@"), "a@");
+    }
+}

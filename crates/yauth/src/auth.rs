@@ -365,20 +365,24 @@ pub(crate) fn check_origin_if_present(
     }
 }
 
+/// The origin a request claims, from `Origin`, or failing that `Referer`, in the serialised form
+/// the trusted list uses. `Origin: null` (sandboxed frames, cross-origin redirects, `file:`) is
+/// kept as the literal `null`, which no configured origin serialises to, so it is never trusted.
 fn request_origin(headers: &axum::http::HeaderMap) -> Option<String> {
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        if origin != "null" {
-            return url::Url::parse(origin)
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("null").trim();
+        return Some(
+            url::Url::parse(origin)
                 .ok()
-                .map(|u| crate::config::origin_of(&u));
-        }
-        return Some("null".to_owned());
+                .and_then(|u| crate::config::serialized_origin(&u))
+                .unwrap_or_else(|| "null".to_owned()),
+        );
     }
     headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| url::Url::parse(r).ok())
-        .map(|u| crate::config::origin_of(&u))
+        .and_then(|u| crate::config::serialized_origin(&u))
 }
 
 /// Sliding renewal: the idle window a session was created with (`expires_at - last_seen_at`) is

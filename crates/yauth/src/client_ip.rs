@@ -84,25 +84,28 @@ pub(crate) fn client_ip(parts: &Parts, trusted_proxies: &[IpNetwork]) -> Option<
     if !trusted_proxies.iter().any(|p| p.contains(peer)) {
         return Some(peer);
     }
-    let hops: Vec<IpAddr> = parts
+    let hops = parts
         .headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
+        .flat_map(|v| v.to_str().unwrap_or("\u{0}").split(','))
         .map(str::trim)
-        .filter_map(|h| h.parse::<IpAddr>().ok().map(normalize))
-        .collect();
+        .collect::<Vec<_>>();
     // Right to left: the nearest hop was added by our own proxy; the first address not belonging
-    // to a trusted proxy is the client. If every hop is trusted, the leftmost one is.
-    Some(
-        hops.iter()
-            .rev()
-            .find(|ip| !trusted_proxies.iter().any(|p| p.contains(**ip)))
-            .or_else(|| hops.first())
-            .copied()
-            .unwrap_or(peer),
-    )
+    // to a trusted proxy is the client. A hop that does not parse ends the walk (everything left
+    // of it is unverifiable), and then the last address read is the client: at worst one of our
+    // own proxies, never a value the client chose.
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.parse::<IpAddr>().map(normalize) else {
+            break;
+        };
+        client = ip;
+        if !trusted_proxies.iter().any(|p| p.contains(ip)) {
+            break;
+        }
+    }
+    Some(client)
 }
 
 /// Without the peer address every client lands in the same rate-limit bucket: say so, once.
@@ -111,22 +114,37 @@ fn warn_missing_connect_info() {
     WARNED.call_once(|| {
         tracing::error!(
             "yauth cannot see client addresses: serve the app with \
-             `into_make_service_with_connect_info::<SocketAddr>()`; until then all clients share \
-             one rate-limit bucket and IP binding is inert"
+             `into_make_service_with_connect_info::<SocketAddr>()`; until then rate-limited routes \
+             answer 500 client_address_unknown and IP binding is inert"
         );
     });
 }
 
 /// The rate-limit bucket of an address: IPv4 as is, IPv6 by its /64 (one subscriber's block).
-pub(crate) fn rate_limit_bucket(ip: Option<IpAddr>) -> String {
+pub(crate) fn rate_limit_bucket(ip: IpAddr) -> String {
     match ip {
-        Some(IpAddr::V4(v4)) => v4.to_string(),
-        Some(IpAddr::V6(v6)) => {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        None => "unknown".to_owned(),
     }
+}
+
+/// The answer to a rate-limited request when the client address cannot be known. It is a
+/// deployment mistake, not the client's, so it is a 500 that says how to fix it.
+pub(crate) fn unknown_address_error() -> crate::ApiError {
+    tracing::error!(
+        "yauth refused a rate-limited request because it cannot see client addresses: serve \
+         the app with `into_make_service_with_connect_info::<SocketAddr>()`"
+    );
+    crate::ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "client_address_unknown",
+        "The server cannot see client addresses, so it cannot rate-limit this request. Serve \
+         the app with axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()); \
+         behind a reverse proxy, also list the proxy in trusted_proxies.",
+    )
 }
 
 #[cfg(test)]
@@ -178,6 +196,19 @@ mod tests {
     }
 
     #[test]
+    fn a_hop_that_does_not_parse_ends_the_walk() {
+        let proxies = nets(&["10.0.0.0/8"]);
+        // Skipping the garbage would hand the client's choice (6.6.6.6) the bucket.
+        let p = parts("10.0.0.2:443", &["6.6.6.6, not-an-ip, 10.0.0.5"]);
+        assert_eq!(client_ip(&p, &proxies), Some("10.0.0.5".parse().unwrap()));
+        let p = parts("10.0.0.2:443", &["6.6.6.6, 10.0.0.7 x"]);
+        assert_eq!(client_ip(&p, &proxies), Some("10.0.0.2".parse().unwrap()));
+        // Every hop trusted: the leftmost one read is the client.
+        let p = parts("10.0.0.2:443", &["10.0.0.9, 10.0.0.5"]);
+        assert_eq!(client_ip(&p, &proxies), Some("10.0.0.9".parse().unwrap()));
+    }
+
+    #[test]
     fn networks_parse_and_match() {
         let n: IpNetwork = "192.168.0.0/16".parse().unwrap();
         assert!(n.contains("192.168.4.5".parse().unwrap()));
@@ -191,14 +222,11 @@ mod tests {
 
     #[test]
     fn ipv6_is_bucketed_by_64() {
-        let a = rate_limit_bucket(Some("2001:db8:1:2:aaaa::1".parse().unwrap()));
-        let b = rate_limit_bucket(Some("2001:db8:1:2:bbbb::9".parse().unwrap()));
-        let c = rate_limit_bucket(Some("2001:db8:1:3::1".parse().unwrap()));
+        let a = rate_limit_bucket("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = rate_limit_bucket("2001:db8:1:2:bbbb::9".parse().unwrap());
+        let c = rate_limit_bucket("2001:db8:1:3::1".parse().unwrap());
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert_eq!(
-            rate_limit_bucket(Some("1.2.3.4".parse().unwrap())),
-            "1.2.3.4"
-        );
+        assert_eq!(rate_limit_bucket("1.2.3.4".parse().unwrap()), "1.2.3.4");
     }
 }

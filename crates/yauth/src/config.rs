@@ -237,7 +237,11 @@ impl YAuthConfig {
         for origin in &self.trusted_origins {
             let url = Url::parse(origin)
                 .map_err(|e| Invalid(format!("trusted origin {origin:?} is not a URL: {e}")))?;
-            origins.push(origin_of(&url));
+            origins.push(serialized_origin(&url).ok_or_else(|| {
+                Invalid(format!(
+                    "trusted origin {origin:?} has no host, so no browser can send it as Origin"
+                ))
+            })?);
         }
         let proxies = self
             .trusted_proxies
@@ -279,6 +283,23 @@ pub(crate) struct ValidatedConfig {
 /// `scheme://host[:port]` as browsers send it in `Origin`.
 pub(crate) fn origin_of(url: &Url) -> String {
     url.origin().ascii_serialization()
+}
+
+/// The origin of `url` in the form browsers send in `Origin`, including for schemes the URL
+/// standard gives an opaque origin (`tauri://localhost`, `capacitor://localhost`): those are
+/// sent as written, while their opaque serialisation is `null`, which any sandboxed page or
+/// redirected request can send and which therefore must never be trusted. `None` for a URL with
+/// no host.
+pub(crate) fn serialized_origin(url: &Url) -> Option<String> {
+    let origin = url.origin();
+    if origin.is_tuple() {
+        return Some(origin.ascii_serialization());
+    }
+    let host = url.host_str().filter(|h| !h.is_empty())?;
+    Some(match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    })
 }
 
 fn is_local_host(host: &str) -> bool {

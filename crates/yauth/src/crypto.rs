@@ -47,35 +47,103 @@ fn argon2() -> Argon2<'static> {
 
 /// Errors of password hashing.
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct HashError(String);
+pub enum HashError {
+    /// Too many hashes are running or waiting: the caller should answer 503 with `Retry-After`.
+    #[error("password hashing is at capacity")]
+    Busy,
+    /// Hashing itself failed (a bug).
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+impl From<HashError> for crate::ApiError {
+    fn from(error: HashError) -> Self {
+        match error {
+            HashError::Busy => Self::overloaded(1),
+            HashError::Failed(detail) => Self::internal(detail),
+        }
+    }
+}
+
+/// Bounds the memory that password hashing can take. Each Argon2id run holds 19 MiB, and the
+/// blocking pool has hundreds of threads, so without a bound a login flood takes gigabytes.
+/// At most one hash per core runs at a time; a short queue absorbs bursts; past it, callers get
+/// [`HashError::Busy`] at once instead of piling up.
+struct HashLimiter {
+    running: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+/// How many hashes may wait per running one before new ones are refused.
+const QUEUE_PER_SLOT: usize = 8;
+
+static LIMITER: LazyLock<HashLimiter> = LazyLock::new(|| {
+    let slots = max_concurrent_hashes();
+    HashLimiter {
+        running: tokio::sync::Semaphore::new(slots),
+        waiting: std::sync::atomic::AtomicUsize::new(0),
+        max_waiting: slots * QUEUE_PER_SLOT,
+    }
+});
+
+/// The number of hashes that may run at once (one per core).
+pub fn max_concurrent_hashes() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+}
+
+/// Runs one Argon2 computation on the blocking pool, within the limiter's bounds.
+async fn run_limited<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HashError> {
+    use std::sync::atomic::Ordering;
+    let limiter = &*LIMITER;
+    let permit = match limiter.running.try_acquire() {
+        Ok(permit) => permit,
+        Err(_) => {
+            if limiter.waiting.fetch_add(1, Ordering::AcqRel) >= limiter.max_waiting {
+                limiter.waiting.fetch_sub(1, Ordering::AcqRel);
+                tracing::warn!("password hashing at capacity: request refused with 503");
+                return Err(HashError::Busy);
+            }
+            let acquired = limiter.running.acquire().await;
+            limiter.waiting.fetch_sub(1, Ordering::AcqRel);
+            acquired.map_err(|e| HashError::Failed(e.to_string()))?
+        }
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        // The permit lives as long as the computation, even if the request is cancelled.
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| HashError::Failed(e.to_string()))?;
+    Ok(result)
+}
 
 /// Hashes a password with Argon2id on the blocking thread pool (it takes tens of milliseconds on
-/// purpose and must not stall the async runtime).
+/// purpose and must not stall the async runtime). [`HashError::Busy`] when hashing is at
+/// capacity.
 pub async fn hash_password(password: &str) -> Result<String, HashError> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
-        .await
-        .map_err(|e| HashError(e.to_string()))?
+    run_limited(move || hash_password_blocking(&password)).await?
 }
 
 fn hash_password_blocking(password: &str) -> Result<String, HashError> {
     let salt_bytes: [u8; 16] = rand::random();
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HashError(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HashError::Failed(e.to_string()))?;
     argon2()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| HashError(e.to_string()))
+        .map_err(|e| HashError::Failed(e.to_string()))
 }
 
 /// Verifies a password against a PHC string, on the blocking pool. A malformed hash is a
-/// mismatch.
-pub async fn verify_password(hash: &str, password: &str) -> bool {
+/// mismatch; [`HashError::Busy`] when hashing is at capacity.
+pub async fn verify_password(hash: &str, password: &str) -> Result<bool, HashError> {
     let hash = hash.to_owned();
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || verify_password_blocking(&hash, &password))
-        .await
-        .unwrap_or(false)
+    run_limited(move || verify_password_blocking(&hash, &password)).await
 }
 
 fn verify_password_blocking(hash: &str, password: &str) -> bool {
@@ -93,12 +161,12 @@ static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password_blocking(&random_token()).unwrap_or_default());
 
 /// Spends the same time as [`verify_password`] for an account that does not exist, so response
-/// times do not reveal which emails are registered. Always returns `false`.
-pub async fn dummy_verify(password: &str) -> bool {
+/// times do not reveal which emails are registered. `Ok(false)`, or [`HashError::Busy`] exactly
+/// as a real verification would be.
+pub async fn dummy_verify(password: &str) -> Result<bool, HashError> {
     let password = password.to_owned();
-    let _ =
-        tokio::task::spawn_blocking(move || verify_password_blocking(&DUMMY_HASH, &password)).await;
-    false
+    run_limited(move || verify_password_blocking(&DUMMY_HASH, &password)).await?;
+    Ok(false)
 }
 
 #[cfg(test)]
@@ -124,10 +192,14 @@ mod tests {
     async fn passwords_verify_only_with_the_right_password() {
         let hash = hash_password("correct horse").await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password(&hash, "correct horse").await);
-        assert!(!verify_password(&hash, "wrong horse").await);
-        assert!(!verify_password("not a hash", "correct horse").await);
-        assert!(!dummy_verify("anything").await);
+        assert!(verify_password(&hash, "correct horse").await.unwrap());
+        assert!(!verify_password(&hash, "wrong horse").await.unwrap());
+        assert!(
+            !verify_password("not a hash", "correct horse")
+                .await
+                .unwrap()
+        );
+        assert!(!dummy_verify("anything").await.unwrap());
     }
 
     #[test]
@@ -135,5 +207,33 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}
+
+#[cfg(test)]
+mod limiter_tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flood_of_hashes_is_bounded_and_the_excess_refused() {
+        let slots = max_concurrent_hashes();
+        let flood = slots * (QUEUE_PER_SLOT + 1) + 32;
+        let tasks: Vec<_> = (0..flood)
+            .map(|_| tokio::spawn(async { dummy_verify("x").await }))
+            .collect();
+        let mut busy = 0;
+        let mut done = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(false) => done += 1,
+                Err(HashError::Busy) => busy += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(busy > 0, "some of {flood} concurrent hashes are refused");
+        assert!(done >= slots, "at least the running ones finish");
+        assert!(done <= slots * (QUEUE_PER_SLOT + 1) + slots);
+        // Once the flood is over, hashing works again.
+        assert!(!dummy_verify("x").await.unwrap());
     }
 }

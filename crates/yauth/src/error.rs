@@ -91,6 +91,18 @@ impl ApiError {
         }
     }
 
+    /// 503 with `Retry-After`: the server is at capacity (e.g. password hashing).
+    pub fn overloaded(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs.max(1)),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "The server is busy; try again shortly.",
+            )
+        }
+    }
+
     /// 503: storage or another dependency is unavailable.
     pub fn unavailable() -> Self {
         Self::new(

@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -10,32 +11,70 @@ use serde::de::DeserializeOwned;
 use crate::client_ip;
 use crate::error::ApiError;
 use crate::events::EventContext;
+use crate::input::Validate;
 use crate::state::YAuthState;
 
 /// `axum::Json` whose rejections are [`ApiError`]s with stable codes (`invalid_body`,
-/// `unsupported_media_type`) instead of plain-text bodies.
+/// `unsupported_media_type`, `payload_too_large`) instead of plain-text bodies, and whose value
+/// has passed [`Validate`]: every request type goes through the one input layer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
 impl<T, S> FromRequest<S> for Json<T>
 where
-    T: DeserializeOwned,
+    T: DeserializeOwned + Validate,
     S: Send + Sync,
 {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         use axum::extract::rejection::JsonRejection;
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Send a JSON body with Content-Type: application/json.",
-            )),
+        let value = match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => value,
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "Send a JSON body with Content-Type: application/json.",
+                ));
+            }
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "The request body is too large.",
+                ));
+            }
+            Err(rejection) => {
+                return Err(ApiError::bad_request(
+                    "invalid_body",
+                    format!("The request body is not valid: {}", rejection.body_text()),
+                ));
+            }
+        };
+        value.validate()?;
+        Ok(Self(value))
+    }
+}
+
+/// `axum::extract::Path` whose rejections are JSON [`ApiError`]s (`invalid_path`) instead of
+/// plain text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
             Err(rejection) => Err(ApiError::bad_request(
-                "invalid_body",
-                format!("The request body is not valid: {}", rejection.body_text()),
+                "invalid_path",
+                format!("The URL path is not valid: {}", rejection.body_text()),
             )),
         }
     }
@@ -70,9 +109,12 @@ impl ClientInfo {
         }
     }
 
-    /// The rate-limit bucket of this client's IP (IPv6 by /64).
-    pub fn ip_bucket(&self) -> String {
-        client_ip::rate_limit_bucket(self.ip)
+    /// The rate-limit bucket of this client's IP (IPv6 by /64). An error when the address is
+    /// unknown: the server must be started with `ConnectInfo` (see [`client_ip`]).
+    pub fn ip_bucket(&self) -> Result<String, ApiError> {
+        self.ip
+            .map(client_ip::rate_limit_bucket)
+            .ok_or_else(client_ip::unknown_address_error)
     }
 }
 

@@ -38,6 +38,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod input;
 mod openapi;
 #[cfg(feature = "openapi")]
 mod openapi_doc;

@@ -360,7 +360,12 @@ async fn email_verification_can_be_turned_off() {
         .json(json!({ "email": email, "password": PASSWORD }))
         .send(&app.router)
         .await;
-    assert_eq!(login(&app, &email, PASSWORD).await.status, StatusCode::OK);
+    settle().await;
+    let r = login(&app, &email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Nothing was verified, so the stored flag says so.
+    assert_eq!(r.body["user"]["email_verified"], false);
+    assert!(!stored_user(&app, &email).await.email_verified);
 }
 
 #[tokio::test]

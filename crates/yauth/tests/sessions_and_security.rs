@@ -472,7 +472,23 @@ async fn patch_me_updates_and_validates_the_display_name() {
         .json(json!({ "display_name": "x".repeat(101) }))
         .send(&app.router)
         .await;
-    assert_eq!(r.code(), "invalid_display_name");
+    assert_eq!(r.code(), "input_too_long");
+    // An absent field changes nothing...
+    let r = req(Method::PATCH, "/me")
+        .cookie(&cookie)
+        .json(json!({}))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["display_name"], "Grace Hopper");
+    // ...an unknown one is refused...
+    let r = req(Method::PATCH, "/me")
+        .cookie(&cookie)
+        .json(json!({ "displayName": "typo" }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.code(), "invalid_body");
+    // ...and null clears.
     let r = req(Method::PATCH, "/me")
         .cookie(&cookie)
         .json(json!({ "display_name": null }))

@@ -1,6 +1,6 @@
 //! `GET /session`, `POST /logout`, `PATCH /me`, and a user's own sessions.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum_extra::extract::cookie::CookieJar;
@@ -15,7 +15,8 @@ use yauth_entity::UserUpdate;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::events::AuthEvent;
-use crate::extract::{ClientInfo, Json};
+use crate::extract::{ClientInfo, Json, Path};
+use crate::input::{self, Validate, limits};
 use crate::state::YAuthState;
 
 pub(crate) fn router(state: &YAuthState) -> OpenApiRouter {
@@ -78,14 +79,37 @@ async fn logout(
     ))
 }
 
-/// Profile changes.
+/// Profile changes. A field left out stays as it is.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
-    /// New display name; `null` clears it.
-    pub display_name: Option<String>,
+    /// New display name; `null` (or an empty string) clears it, absent keeps it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(max_length = 100, nullable)]
+    pub display_name: Option<Option<String>>,
 }
 
-/// Updates the user's display name.
+/// Deserialises a present field, `null` included, as `Some(..)`: with `#[serde(default)]` an
+/// absent field stays `None`, so absent and `null` differ.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+impl Validate for UpdateMeRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        input::check_optional_text(
+            "display_name",
+            self.display_name.as_ref().and_then(Option::as_deref),
+            limits::NAME,
+        )
+    }
+}
+
+/// Updates the user's profile.
 #[utoipa::path(patch, path = "/me", tag = "core", request_body = UpdateMeRequest,
     responses((status = 200, body = AuthUser), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn update_me(
@@ -94,18 +118,11 @@ async fn update_me(
     user: AuthUser,
     Json(body): Json<UpdateMeRequest>,
 ) -> ApiResult<axum::Json<AuthUser>> {
-    let display_name = match body.display_name.map(|n| n.trim().to_owned()) {
-        Some(n) if n.is_empty() => None,
-        Some(n) if n.chars().count() > 100 || n.chars().any(char::is_control) => {
-            return Err(ApiError::bad_request(
-                "invalid_display_name",
-                "A display name has at most 100 characters and no control characters.",
-            ));
-        }
-        other => other,
-    };
+    let display_name = body
+        .display_name
+        .map(|name| name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()));
     let update = UserUpdate {
-        display_name: Some(display_name),
+        display_name,
         ..UserUpdate::default()
     };
     let updated = state

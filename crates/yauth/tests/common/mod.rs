@@ -25,7 +25,6 @@ pub struct TestApp {
     pub router: Router,
     pub clock: ManualClock,
     pub mail: MemoryEmailSender,
-    pub backend: InMemoryBackend,
 }
 
 pub fn test_config(base_url: &str) -> YAuthConfig {
@@ -50,10 +49,19 @@ pub async fn app_with(
     ep: EmailPasswordConfig,
     extra: impl FnOnce(YAuthBuilder) -> YAuthBuilder,
 ) -> TestApp {
-    let backend = InMemoryBackend::new();
+    app_on(InMemoryBackend::new(), config, ep, extra).await
+}
+
+/// The test app over any backend.
+pub async fn app_on(
+    backend: impl yauth_store::DatabaseBackend,
+    config: YAuthConfig,
+    ep: EmailPasswordConfig,
+    extra: impl FnOnce(YAuthBuilder) -> YAuthBuilder,
+) -> TestApp {
     let clock = ManualClock::starting_now();
     let mail = MemoryEmailSender::new();
-    let builder = YAuthBuilder::new(backend.clone(), config)
+    let builder = YAuthBuilder::new(backend, config)
         .with_clock(clock.clone())
         .with_email_sender(mail.clone())
         .with_email_password(ep)
@@ -68,7 +76,6 @@ pub async fn app_with(
         router,
         clock,
         mail,
-        backend,
     }
 }
 
@@ -112,6 +119,8 @@ pub struct Req {
     ip: String,
     headers: Vec<(String, String)>,
     origin: Option<String>,
+    connect_info: bool,
+    raw_body: Option<Vec<u8>>,
 }
 
 pub fn req(method: Method, path: &str) -> Req {
@@ -123,6 +132,8 @@ pub fn req(method: Method, path: &str) -> Req {
         ip: "203.0.113.10".into(),
         headers: Vec::new(),
         origin: Some(ORIGIN.to_owned()),
+        connect_info: true,
+        raw_body: None,
     }
 }
 
@@ -147,6 +158,16 @@ impl Req {
         self.origin = origin.map(str::to_owned);
         self
     }
+    /// Serve the request as `axum::serve(listener, app)` would: without the peer address.
+    pub fn without_connect_info(mut self) -> Self {
+        self.connect_info = false;
+        self
+    }
+    /// A raw JSON body (for sizes and bytes `serde_json::Value` cannot express).
+    pub fn raw_json(mut self, bytes: Vec<u8>) -> Self {
+        self.raw_body = Some(bytes);
+        self
+    }
 
     pub async fn send(self, router: &Router) -> Res {
         let mut builder = Request::builder().method(self.method).uri(&self.path);
@@ -159,12 +180,16 @@ impl Req {
         for (name, value) in &self.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let body = match &self.body {
-            Some(v) => {
+        let body = match (&self.body, self.raw_body) {
+            (_, Some(bytes)) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(bytes)
+            }
+            (Some(v), None) => {
                 builder = builder.header(header::CONTENT_TYPE, "application/json");
                 Body::from(v.to_string())
             }
-            None => Body::empty(),
+            (None, None) => Body::empty(),
         };
         let mut request = builder.body(body).unwrap();
         let peer: SocketAddr = if self.ip.contains(':') {
@@ -172,7 +197,9 @@ impl Req {
         } else {
             format!("{}:40000", self.ip).parse().unwrap()
         };
-        request.extensions_mut().insert(ConnectInfo(peer));
+        if self.connect_info {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
         let response = router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
@@ -205,6 +232,18 @@ pub fn token_from_mail(app: &TestApp, to: &str) -> String {
         .collect()
 }
 
+/// Waits (up to 10 s) until an email to `to` has been sent: registration and reset emails come
+/// from background tasks, whose storage calls take longer on a real database.
+pub async fn mail_to(app: &TestApp, to: &str) -> yauth::email::EmailMessage {
+    for _ in 0..1000 {
+        if let Some(message) = app.mail.last_to(to) {
+            return message;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no email to {to} within 10 s");
+}
+
 /// Waits for background email tasks.
 pub async fn settle() {
     for _ in 0..20 {
@@ -225,7 +264,7 @@ pub async fn verified_user(app: &TestApp) -> String {
         .send(&app.router)
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
-    settle().await;
+    mail_to(app, &email).await;
     let token = token_from_mail(app, &email);
     let r = req(Method::POST, "/verify-email")
         .json(json!({ "token": token }))

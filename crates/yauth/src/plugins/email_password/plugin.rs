@@ -188,7 +188,7 @@ impl EpState {
                 .map(|h| h.password_hash),
         );
         for hash in hashes {
-            if verify_password(&hash, password).await {
+            if verify_password(&hash, password).await? {
                 return Err(ApiError::bad_request(
                     "password_reused",
                     format!("Choose a password you have not used in your last {keep} passwords."),

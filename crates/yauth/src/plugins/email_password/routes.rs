@@ -18,8 +18,9 @@ use crate::email::{
     AccountExistsContext, PasswordChangedContext, PasswordResetContext, VerifyEmailContext,
 };
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::events::{AuthEvent, EventResponse};
+use crate::events::{AuthEvent, EventContext, EventResponse};
 use crate::extract::{ClientInfo, Json};
+use crate::input::{self, Validate, limits};
 use crate::routes::core::MessageResponse;
 
 pub(crate) fn public(state: EpState) -> OpenApiRouter {
@@ -42,19 +43,27 @@ pub(crate) fn protected(state: EpState) -> OpenApiRouter {
 const REGISTER_ANSWER: &str = "Registration received. Check your email for what to do next.";
 const EMAIL_SENT_ANSWER: &str = "If an account exists for this address, we have sent it an email.";
 
-fn hash_failed(e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(e)
-}
-
 /// Registration form.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Email address (case-insensitive).
+    #[schema(max_length = 254)]
     pub email: String,
     /// Password, checked against the password policy and known breaches.
+    #[schema(max_length = 1024)]
     pub password: String,
     /// Optional display name.
+    #[schema(max_length = 100)]
     pub display_name: Option<String>,
+}
+
+impl Validate for RegisterRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        input::check_email("email", &self.email)?;
+        input::check_password("password", &self.password)?;
+        input::check_optional_text("display_name", self.display_name.as_deref(), limits::NAME)
+    }
 }
 
 /// Registers an account. Answers identically whether or not the email is taken; the owner of an
@@ -68,8 +77,7 @@ async fn register(
 ) -> ApiResult<(StatusCode, axum::Json<MessageResponse>)> {
     let core = &s.core;
     let limit = core.config().rate_limits.register;
-    core.rate_limit("register", &format!("ip:{}", client.ip_bucket()), limit)
-        .await?;
+    core.rate_limit_client("register", &client, limit).await?;
     let email = normalize_email(&body.email);
     validate_email(&email)?;
     core.rate_limit("register", &format!("email:{email}"), limit)
@@ -78,47 +86,91 @@ async fn register(
     let display_name = body
         .display_name
         .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .map(|n| n.chars().take(100).collect::<String>());
-    // Hash before looking the address up, so both outcomes cost the same.
-    let password_hash = hash_password(&body.password).await.map_err(hash_failed)?;
+        .filter(|n| !n.is_empty());
+    // Hash before touching the store, so both outcomes cost the same.
+    let password_hash = hash_password(&body.password).await?;
     let now = core.now();
     let mut user = User::new(new_id(), &email, now);
     user.display_name = display_name;
-    user.email_verified = !s.ep.config.require_email_verification;
-    match core.repos().users.create_user(&user).await {
-        Ok(()) => {
-            s.replace_password(user.id, password_hash).await?;
-            core.emit(
-                AuthEvent::UserRegistered { user_id: user.id },
-                &client.event_context(),
-            )
-            .await;
-            if s.ep.config.require_email_verification {
-                send_verification(&s, &user).await?;
-            }
-        }
-        Err(e) if e.is_conflict_on(constraint::USERS_EMAIL) => {
-            if let Some(existing) = core.repos().users.find_user_by_email(&email).await? {
-                core.emit(
-                    AuthEvent::DuplicateRegistration {
-                        user_id: existing.id,
-                    },
-                    &client.event_context(),
-                )
-                .await;
-                let message = core.templates().account_exists(&AccountExistsContext {
-                    app_name: core.config().app_name.clone(),
-                    email: existing.email.clone(),
-                    login_link: core.page_link("login"),
-                    reset_link: core.page_link("forgot-password"),
-                });
-                core.send_email_in_background(message);
-            }
-        }
+    // Nothing is verified yet, whatever the policy: features that trust the flag (linking
+    // accounts by verified email) must not be pre-hijackable by registering someone's address.
+    user.email_verified = false;
+    // The request makes exactly one storage call whether or not the address is taken; what
+    // follows differs between the two cases, so it runs in a task of its own, which also
+    // finishes when the client goes away.
+    let outcome = match core.repos().users.create_user(&user).await {
+        Ok(()) => Registration::Created,
+        Err(e) if e.is_conflict_on(constraint::USERS_EMAIL) => Registration::Taken,
         Err(e) => return Err(e.into()),
-    }
+    };
+    let task_state = s.clone();
+    let ctx = client.event_context();
+    tokio::spawn(async move {
+        let s = task_state;
+        let result = match outcome {
+            Registration::Created => finish_registration(&s, &user, password_hash, &ctx).await,
+            Registration::Taken => notify_existing_owner(&s, &user.email, &ctx).await,
+        };
+        if let Err(error) = result {
+            tracing::error!(%error, "registration follow-up failed");
+        }
+    });
     Ok((StatusCode::ACCEPTED, MessageResponse::new(REGISTER_ANSWER)))
+}
+
+/// What `create_user` said, decided inside the request.
+enum Registration {
+    Created,
+    Taken,
+}
+
+/// A new account: store its password, then send the verification. If the password cannot be
+/// stored, the account is removed again, so no account is left that nobody can sign in to.
+async fn finish_registration(
+    s: &EpState,
+    user: &User,
+    password_hash: String,
+    ctx: &EventContext,
+) -> Result<(), ApiError> {
+    let core = &s.core;
+    if let Err(error) = s.replace_password(user.id, password_hash).await {
+        if let Err(cleanup) = core.repos().users.delete_user(user.id).await {
+            tracing::error!(%cleanup, user_id = %user.id, "removing a half-registered account failed");
+        }
+        return Err(error);
+    }
+    core.emit(AuthEvent::UserRegistered { user_id: user.id }, ctx)
+        .await;
+    if s.ep.config.require_email_verification {
+        send_verification(s, user).await?;
+    }
+    Ok(())
+}
+
+/// The address is taken: tell its owner by email (they may have forgotten they have an account).
+async fn notify_existing_owner(
+    s: &EpState,
+    email: &str,
+    ctx: &EventContext,
+) -> Result<(), ApiError> {
+    let core = &s.core;
+    if let Some(existing) = core.repos().users.find_user_by_email(email).await? {
+        core.emit(
+            AuthEvent::DuplicateRegistration {
+                user_id: existing.id,
+            },
+            ctx,
+        )
+        .await;
+        let message = core.templates().account_exists(&AccountExistsContext {
+            app_name: core.config().app_name.clone(),
+            email: existing.email.clone(),
+            login_link: core.page_link("login"),
+            reset_link: core.page_link("forgot-password"),
+        });
+        core.send_email_in_background(message);
+    }
+    Ok(())
 }
 
 async fn send_verification(s: &EpState, user: &User) -> Result<(), ApiError> {
@@ -147,14 +199,24 @@ async fn send_verification(s: &EpState, user: &User) -> Result<(), ApiError> {
 
 /// Login form.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Email address.
+    #[schema(max_length = 254)]
     pub email: String,
     /// Password.
+    #[schema(max_length = 1024)]
     pub password: String,
     /// Keep the session for `remember_me_ttl` with a persistent cookie.
     #[serde(default)]
     pub remember_me: bool,
+}
+
+impl Validate for LoginRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        input::check_email("email", &self.email)?;
+        input::check_password("password", &self.password)
+    }
 }
 
 /// The outcome of a login.
@@ -182,8 +244,7 @@ async fn login(
     let core = &s.core;
     crate::auth::check_origin_if_present(core, &headers)?;
     let limit = core.config().rate_limits.login;
-    core.rate_limit("login", &format!("ip:{}", client.ip_bucket()), limit)
-        .await?;
+    core.rate_limit_client("login", &client, limit).await?;
     let email = normalize_email(&body.email);
     core.rate_limit("login", &format!("email:{email}"), limit)
         .await?;
@@ -192,12 +253,14 @@ async fn login(
         || ApiError::unauthorized_with("invalid_credentials", "Invalid email or password.");
 
     let user = core.repos().users.find_user_by_email(&email).await?;
-    let stored = match &user {
-        Some(u) => s.repo()?.find_password(u.id).await?,
-        None => None,
-    };
+    // The password lookup runs for unknown addresses too (for an id no user has), so both cases
+    // make the same storage calls and take the same time.
+    let stored = s
+        .repo()?
+        .find_password(user.as_ref().map_or(uuid::Uuid::nil(), |u| u.id))
+        .await?;
     let (Some(user), Some(stored)) = (user, stored) else {
-        dummy_verify(&body.password).await;
+        dummy_verify(&body.password).await?;
         core.emit(
             AuthEvent::LoginFailed {
                 user_id: None,
@@ -208,7 +271,7 @@ async fn login(
         .await;
         return Err(invalid());
     };
-    if !verify_password(&stored.password_hash, &body.password).await {
+    if !verify_password(&stored.password_hash, &body.password).await? {
         let answer = core
             .emit(
                 AuthEvent::LoginFailed {
@@ -297,9 +360,17 @@ fn blocked(answer: EventResponse) -> Option<ApiError> {
 
 /// A token from an email link.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// The token.
+    #[schema(max_length = 512)]
     pub token: String,
+}
+
+impl Validate for TokenRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        input::check_token("token", &self.token)
+    }
 }
 
 /// Verifies the email address with the token from the verification email.
@@ -312,8 +383,7 @@ async fn verify_email(
 ) -> ApiResult<axum::Json<MessageResponse>> {
     let core = &s.core;
     let limit = core.config().rate_limits.token_submit;
-    core.rate_limit("token", &format!("ip:{}", client.ip_bucket()), limit)
-        .await?;
+    core.rate_limit_client("token", &client, limit).await?;
     let now = core.now();
     let Some(verification) = s
         .repo()?
@@ -346,9 +416,17 @@ fn invalid_token() -> ApiError {
 
 /// An email address.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EmailRequest {
     /// Email address.
+    #[schema(max_length = 254)]
     pub email: String,
+}
+
+impl Validate for EmailRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        input::check_email("email", &self.email)
+    }
 }
 
 /// Sends a new verification email, if the account exists and is unverified. Answers the same
@@ -363,20 +441,39 @@ async fn resend_verification(
     let core = &s.core;
     let limit = core.config().rate_limits.resend_verification;
     let email = normalize_email(&body.email);
-    core.rate_limit("resend", &format!("ip:{}", client.ip_bucket()), limit)
-        .await?;
+    core.rate_limit_client("resend", &client, limit).await?;
     core.rate_limit("resend", &format!("email:{email}"), limit)
         .await?;
-    if let Some(user) = core.repos().users.find_user_by_email(&email).await?
-        && !user.email_verified
-    {
-        s.repo()?.delete_email_verifications(user.id).await?;
-        send_verification(&s, &user).await?;
-    }
+    // Whether the account exists decides everything after this point, so none of it runs in
+    // the request: known and unknown addresses make the same storage calls and answer alike.
+    spawn_follow_up(&s, "resend-verification", move |s| async move {
+        if let Some(user) = s.core.repos().users.find_user_by_email(&email).await?
+            && !user.email_verified
+        {
+            s.repo()?.delete_email_verifications(user.id).await?;
+            send_verification(&s, &user).await?;
+        }
+        Ok(())
+    });
     Ok((
         StatusCode::ACCEPTED,
         MessageResponse::new(EMAIL_SENT_ANSWER),
     ))
+}
+
+/// Runs the account-dependent part of an enumeration-safe route in its own task: the request
+/// answers without waiting for it, and it completes even when the client disconnects.
+fn spawn_follow_up<F, Fut>(s: &EpState, route: &'static str, work: F)
+where
+    F: FnOnce(EpState) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), ApiError>> + Send + 'static,
+{
+    let s = s.clone();
+    tokio::spawn(async move {
+        if let Err(error) = work(s).await {
+            tracing::error!(%error, route, "background follow-up failed");
+        }
+    });
 }
 
 /// Emails a password-reset link, if the account exists. Answers the same either way.
@@ -390,11 +487,17 @@ async fn forgot_password(
     let core = &s.core;
     let limit = core.config().rate_limits.forgot_password;
     let email = normalize_email(&body.email);
-    core.rate_limit("forgot", &format!("ip:{}", client.ip_bucket()), limit)
-        .await?;
+    core.rate_limit_client("forgot", &client, limit).await?;
     core.rate_limit("forgot", &format!("email:{email}"), limit)
         .await?;
-    if let Some(user) = core.repos().users.find_user_by_email(&email).await? {
+    let ctx = client.event_context();
+    // As for resend-verification: the account lookup and everything after it run off the
+    // request path.
+    spawn_follow_up(&s, "forgot-password", move |s| async move {
+        let core = &s.core;
+        let Some(user) = core.repos().users.find_user_by_email(&email).await? else {
+            return Ok(());
+        };
         let repo = s.repo()?;
         let now = core.now();
         let token = random_token();
@@ -410,11 +513,8 @@ async fn forgot_password(
             created_at: now,
         })
         .await?;
-        core.emit(
-            AuthEvent::PasswordResetRequested { user_id: user.id },
-            &client.event_context(),
-        )
-        .await;
+        core.emit(AuthEvent::PasswordResetRequested { user_id: user.id }, &ctx)
+            .await;
         let message = core.templates().password_reset(&PasswordResetContext {
             app_name: core.config().app_name.clone(),
             email: user.email.clone(),
@@ -422,7 +522,8 @@ async fn forgot_password(
             expires_in_minutes: u64::try_from(ttl.whole_minutes()).unwrap_or(0),
         });
         core.send_email_in_background(message);
-    }
+        Ok(())
+    });
     Ok((
         StatusCode::ACCEPTED,
         MessageResponse::new(EMAIL_SENT_ANSWER),
@@ -431,11 +532,21 @@ async fn forgot_password(
 
 /// A new password with the reset token.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
     /// The token from the reset email (single use).
+    #[schema(max_length = 512)]
     pub token: String,
     /// The new password.
+    #[schema(max_length = 1024)]
     pub password: String,
+}
+
+impl Validate for ResetPasswordRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        input::check_token("token", &self.token)?;
+        input::check_password("password", &self.password)
+    }
 }
 
 /// Sets a new password with a reset token; signs the user out everywhere.
@@ -448,8 +559,7 @@ async fn reset_password(
 ) -> ApiResult<axum::Json<MessageResponse>> {
     let core = &s.core;
     let limit = core.config().rate_limits.token_submit;
-    core.rate_limit("token", &format!("ip:{}", client.ip_bucket()), limit)
-        .await?;
+    core.rate_limit_client("token", &client, limit).await?;
     // Check the password first, so a weak one does not burn the single-use token.
     s.check_new_password(&body.password, "").await?;
     let now = core.now();
@@ -464,7 +574,7 @@ async fn reset_password(
         return Err(invalid_token());
     };
     s.check_history(user.id, &body.password).await?;
-    let hash = hash_password(&body.password).await.map_err(hash_failed)?;
+    let hash = hash_password(&body.password).await?;
     s.replace_password(user.id, hash).await?;
     // The link reached the mailbox, which proves the address.
     if !user.email_verified {
@@ -503,16 +613,27 @@ async fn finish_password_change(s: &EpState, user: &User, client: &ClientInfo) {
 
 /// Current and new password.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The current password.
+    #[schema(max_length = 1024)]
     pub current_password: String,
     /// The new password.
+    #[schema(max_length = 1024)]
     pub new_password: String,
+}
+
+impl Validate for ChangePasswordRequest {
+    fn validate(&self) -> Result<(), ApiError> {
+        input::check_password("current_password", &self.current_password)?;
+        input::check_password("new_password", &self.new_password)
+    }
 }
 
 /// Changes the password; every other session of the user ends.
 #[utoipa::path(post, path = "/change-password", tag = "email-password", request_body = ChangePasswordRequest,
-    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = MessageResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 async fn change_password(
     State(s): State<EpState>,
     client: ClientInfo,
@@ -528,8 +649,8 @@ async fn change_password(
     };
     let current = s.repo()?.find_password(user.id).await?;
     let current_ok = match &current {
-        Some(c) => verify_password(&c.password_hash, &body.current_password).await,
-        None => dummy_verify(&body.current_password).await,
+        Some(c) => verify_password(&c.password_hash, &body.current_password).await?,
+        None => dummy_verify(&body.current_password).await?,
     };
     if !current_ok {
         return Err(ApiError::bad_request(
@@ -540,9 +661,7 @@ async fn change_password(
     s.check_new_password(&body.new_password, &user.email)
         .await?;
     s.check_history(user.id, &body.new_password).await?;
-    let hash = hash_password(&body.new_password)
-        .await
-        .map_err(hash_failed)?;
+    let hash = hash_password(&body.new_password).await?;
     s.replace_password(user.id, hash).await?;
     core.repos()
         .sessions

@@ -1,0 +1,92 @@
+//! The backends HTTP tests run on: one per database family (memory, PostgreSQL, MariaDB,
+//! SQLite), over migrated databases provisioned by `yauth-test-support`.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::str::FromStr;
+
+use yauth_store::{DatabaseBackend, InMemoryBackend, Repositories};
+use yauth_test_support::Target;
+
+/// A database family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// The in-memory reference backend.
+    Memory,
+    /// PostgreSQL through sqlx.
+    Postgres,
+    /// MariaDB through sqlx.
+    Mariadb,
+    /// SQLite through SeaORM.
+    Sqlite,
+}
+
+/// Every family.
+pub const FAMILIES: [Family; 4] = [
+    Family::Memory,
+    Family::Postgres,
+    Family::Mariadb,
+    Family::Sqlite,
+];
+
+/// Any backend's repositories as a backend.
+#[derive(Clone)]
+pub struct AnyBackend(pub Repositories);
+
+impl DatabaseBackend for AnyBackend {
+    fn repositories(&self) -> Repositories {
+        self.0.clone()
+    }
+}
+
+/// The migrated database of `label` (unique per test binary) on `target`; `None` when the server
+/// is missing and services are not required. Provisioning runs its own runtime, so it runs on a
+/// plain thread.
+fn database(label: &'static str, target: Target) -> Option<String> {
+    std::thread::spawn(move || yauth_test_support::migrated_database(label, target))
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// A backend of `family` for the test binary `binary`, or `None` (server missing, services not
+/// required: the helper has printed why).
+pub async fn backend(binary: &'static str, family: Family) -> Option<AnyBackend> {
+    let label = |suffix: &str| -> &'static str {
+        Box::leak(format!("yauth_{binary}_{suffix}").into_boxed_str())
+    };
+    let repos = match family {
+        Family::Memory => InMemoryBackend::new().repositories(),
+        Family::Postgres => {
+            let url = database(label("pg"), Target::Postgres)?;
+            let options = sqlx::postgres::PgConnectOptions::from_str(&url)
+                .unwrap()
+                .ssl_mode(sqlx::postgres::PgSslMode::Disable);
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .unwrap();
+            yauth::backends::sqlx_pg::SqlxPgBackend::from_pool(pool).repositories()
+        }
+        Family::Mariadb => {
+            let url = database(label("mysql"), Target::Mysql)?;
+            let options = sqlx::mysql::MySqlConnectOptions::from_str(&url)
+                .unwrap()
+                .ssl_mode(sqlx::mysql::MySqlSslMode::Disabled);
+            let pool = sqlx::mysql::MySqlPoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .unwrap();
+            yauth::backends::sqlx_mysql::SqlxMysqlBackend::from_pool(pool).repositories()
+        }
+        Family::Sqlite => {
+            let url = database(label("sqlite"), Target::Sqlite)?;
+            let mut options = sea_orm::ConnectOptions::new(url);
+            options.max_connections(4).sqlx_logging(false);
+            let conn = sea_orm::Database::connect(options).await.unwrap();
+            yauth::backends::seaorm_sqlite::SeaOrmSqliteBackend::from_connection(conn)
+                .repositories()
+        }
+    };
+    Some(AnyBackend(repos))
+}
