@@ -26,6 +26,10 @@ echo "== tests"
 cargo nextest run --workspace --all-features --no-fail-fast
 cargo test --workspace --all-features --doc
 
+echo "== schemathesis (all checks, bounded) over the OpenAPI document, against the quickstart"
+cargo build -q -p yauth-quickstart
+./scripts/schemathesis.sh
+
 # diesel-libsql links its own SQLite, so its backend is a separate workspace (own lockfile and
 # target directory) and is checked on its own.
 echo "== yauth-libsql"

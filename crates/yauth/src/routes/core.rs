@@ -85,7 +85,7 @@ async fn logout(
 pub struct UpdateMeRequest {
     /// New display name; `null` (or an empty string) clears it, absent keeps it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(max_length = 100, nullable)]
+    #[schema(max_length = 100, nullable, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: Option<Option<String>>,
 }
 

@@ -48,13 +48,13 @@ const EMAIL_SENT_ANSWER: &str = "If an account exists for this address, we have 
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Email address (case-insensitive).
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub email: String,
     /// Password, checked against the password policy and known breaches.
-    #[schema(max_length = 1024)]
+    #[schema(max_length = 1024, pattern = r"^[^\x00-\x08\x0A-\x1F\x7F-\x9F]*$")]
     pub password: String,
     /// Optional display name.
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: Option<String>,
 }
 
@@ -202,10 +202,10 @@ async fn send_verification(s: &EpState, user: &User) -> Result<(), ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// Email address.
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub email: String,
     /// Password.
-    #[schema(max_length = 1024)]
+    #[schema(max_length = 1024, pattern = r"^[^\x00-\x08\x0A-\x1F\x7F-\x9F]*$")]
     pub password: String,
     /// Keep the session for `remember_me_ttl` with a persistent cookie.
     #[serde(default)]
@@ -363,7 +363,7 @@ fn blocked(answer: EventResponse) -> Option<ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// The token.
-    #[schema(max_length = 512)]
+    #[schema(max_length = 512, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub token: String,
 }
 
@@ -419,7 +419,7 @@ fn invalid_token() -> ApiError {
 #[serde(deny_unknown_fields)]
 pub struct EmailRequest {
     /// Email address.
-    #[schema(max_length = 254)]
+    #[schema(max_length = 254, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub email: String,
 }
 
@@ -535,10 +535,10 @@ async fn forgot_password(
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
     /// The token from the reset email (single use).
-    #[schema(max_length = 512)]
+    #[schema(max_length = 512, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub token: String,
     /// The new password.
-    #[schema(max_length = 1024)]
+    #[schema(max_length = 1024, pattern = r"^[^\x00-\x08\x0A-\x1F\x7F-\x9F]*$")]
     pub password: String,
 }
 
@@ -616,10 +616,10 @@ async fn finish_password_change(s: &EpState, user: &User, client: &ClientInfo) {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     /// The current password.
-    #[schema(max_length = 1024)]
+    #[schema(max_length = 1024, pattern = r"^[^\x00-\x08\x0A-\x1F\x7F-\x9F]*$")]
     pub current_password: String,
     /// The new password.
-    #[schema(max_length = 1024)]
+    #[schema(max_length = 1024, pattern = r"^[^\x00-\x08\x0A-\x1F\x7F-\x9F]*$")]
     pub new_password: String,
 }
 
