@@ -86,7 +86,7 @@ async fn main() {
     post(addr, "/verify-email", &format!(r#"{{"token":"{token}"}}"#)).await;
 
     println!("route                 known p50   unknown p50   difference");
-    let cases: [(&str, &str, fn(&str) -> String); 4] = [
+    let cases: [Case; 4] = [
         ("/login", &known, |e| {
             format!(r#"{{"email":"{e}","password":"wrong-password-123"}}"#)
         }),
@@ -127,6 +127,9 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
+
+/// A route, the known account to send it, and the body for an address.
+type Case<'a> = (&'a str, &'a str, fn(&str) -> String);
 
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
