@@ -67,13 +67,11 @@ impl<D: Dialect> RateLimitRepository for Store<D> {
         };
         let row: Option<Window> = self.upsert_returning(upsert, reread).await?;
         let row = row.ok_or_else(|| StoreError::Internal("rate-limit row vanished".into()))?;
-        let count = u32::try_from(row.count).unwrap_or(0);
-        Ok(RateDecision {
-            allowed: count <= limit,
-            count,
+        Ok(RateDecision::counted(
+            i64::from(row.count),
             limit,
-            reset_at: row.expires_at,
-        })
+            row.expires_at,
+        ))
     }
 
     async fn reset_rate_limit(&self, key: &str) -> StoreResult<()> {

@@ -34,12 +34,11 @@ impl RateLimitRepository for MemoryStore {
                 window_end: now + window,
             });
         entry.count = entry.count.saturating_add(1);
-        Ok(RateDecision {
-            allowed: entry.count <= limit,
-            count: entry.count,
+        Ok(RateDecision::counted(
+            i64::from(entry.count),
             limit,
-            reset_at: entry.window_end,
-        })
+            entry.window_end,
+        ))
     }
 
     async fn reset_rate_limit(&self, key: &str) -> StoreResult<()> {
