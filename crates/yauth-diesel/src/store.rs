@@ -364,25 +364,6 @@ impl<D: Dialect> DieselBackend<D> {
 
 impl<D: Dialect> DatabaseBackend for DieselBackend<D> {
     fn repositories(&self) -> Repositories {
-        let s = &self.store;
-        Repositories {
-            users: s.clone(),
-            sessions: s.clone(),
-            audit: s.clone(),
-            challenges: s.clone(),
-            rate_limits: s.clone(),
-            maintenance: s.clone(),
-            email_password: Some(s.clone()),
-            passkey: Some(s.clone()),
-            mfa: Some(s.clone()),
-            oauth: Some(s.clone()),
-            bearer: Some(s.clone()),
-            api_keys: Some(s.clone()),
-            magic_links: Some(s.clone()),
-            oauth2_server: Some(s.clone()),
-            account_lockout: Some(s.clone()),
-            webhooks: Some(s.clone()),
-            oidc: Some(s.clone()),
-        }
+        Repositories::all(&self.store)
     }
 }

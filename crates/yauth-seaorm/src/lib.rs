@@ -61,6 +61,7 @@ use sea_orm::DatabaseConnection;
 use yauth_store::{DatabaseBackend, Repositories};
 
 mod db;
+mod error;
 // Generated (see tests/entities.rs): kept byte-identical to the generator's output.
 #[rustfmt::skip]
 pub mod entities;
@@ -101,26 +102,7 @@ impl SeaOrmBackend {
 
 impl DatabaseBackend for SeaOrmBackend {
     fn repositories(&self) -> Repositories {
-        let d = &self.db;
-        Repositories {
-            users: d.clone(),
-            sessions: d.clone(),
-            audit: d.clone(),
-            challenges: d.clone(),
-            rate_limits: d.clone(),
-            maintenance: d.clone(),
-            email_password: Some(d.clone()),
-            passkey: Some(d.clone()),
-            mfa: Some(d.clone()),
-            oauth: Some(d.clone()),
-            bearer: Some(d.clone()),
-            api_keys: Some(d.clone()),
-            magic_links: Some(d.clone()),
-            oauth2_server: Some(d.clone()),
-            account_lockout: Some(d.clone()),
-            webhooks: Some(d.clone()),
-            oidc: Some(d.clone()),
-        }
+        Repositories::all(&self.db)
     }
 }
 

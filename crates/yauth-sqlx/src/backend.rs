@@ -42,7 +42,7 @@ macro_rules! backend {
 
         impl yauth_store::DatabaseBackend for $name {
             fn repositories(&self) -> yauth_store::Repositories {
-                $crate::repos::repositories(&self.store)
+                yauth_store::Repositories::all(&self.store)
             }
         }
     };

@@ -63,6 +63,50 @@ impl std::fmt::Debug for Repositories {
 }
 
 impl Repositories {
+    /// Every repository, core and plugin, served by one store that implements them all: what a
+    /// complete backend hands out.
+    pub fn all<S>(store: &Arc<S>) -> Self
+    where
+        S: UserRepository
+            + SessionRepository
+            + AuditLogRepository
+            + ChallengeRepository
+            + RateLimitRepository
+            + MaintenanceRepository
+            + EmailPasswordRepository
+            + PasskeyRepository
+            + MfaRepository
+            + OauthRepository
+            + BearerRepository
+            + ApiKeyRepository
+            + MagicLinkRepository
+            + Oauth2ServerRepository
+            + AccountLockoutRepository
+            + WebhookRepository
+            + OidcRepository
+            + 'static,
+    {
+        Self {
+            users: store.clone(),
+            sessions: store.clone(),
+            audit: store.clone(),
+            challenges: store.clone(),
+            rate_limits: store.clone(),
+            maintenance: store.clone(),
+            email_password: Some(store.clone()),
+            passkey: Some(store.clone()),
+            mfa: Some(store.clone()),
+            oauth: Some(store.clone()),
+            bearer: Some(store.clone()),
+            api_keys: Some(store.clone()),
+            magic_links: Some(store.clone()),
+            oauth2_server: Some(store.clone()),
+            account_lockout: Some(store.clone()),
+            webhooks: Some(store.clone()),
+            oidc: Some(store.clone()),
+        }
+    }
+
     /// Which plugin repositories this backend provides, by plugin name.
     pub fn plugin_support(&self) -> Vec<(&'static str, bool)> {
         vec![

@@ -44,6 +44,7 @@
 
 pub mod backend;
 pub mod clock;
+pub mod constraint;
 pub mod error;
 pub mod memory;
 pub mod query;
@@ -54,7 +55,7 @@ pub mod conformance;
 
 pub use backend::{DatabaseBackend, Repositories, require};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{StoreError, StoreResult, constraint};
+pub use error::{StoreError, StoreResult};
 pub use memory::InMemoryBackend;
 pub use query::{AuditQuery, Page, PageRequest, PurgeReport, RateDecision, UserQuery, escape_like};
 pub use repos::*;

@@ -70,6 +70,18 @@ pub struct RateDecision {
 }
 
 impl RateDecision {
+    /// The decision after a hit brought the window's stored counter to `count`: allowed while
+    /// it is at most `limit`. A counter that does not fit a `u32` is over every limit.
+    pub fn counted(count: i64, limit: u32, reset_at: OffsetDateTime) -> Self {
+        let count = u32::try_from(count.max(0)).unwrap_or(u32::MAX);
+        Self {
+            allowed: count <= limit,
+            count,
+            limit,
+            reset_at,
+        }
+    }
+
     /// Hits left in the current window.
     pub fn remaining(&self) -> u32 {
         self.limit.saturating_sub(self.count)

@@ -50,17 +50,7 @@ impl<D: Dialect> Store<D> {
         let won: Option<RefreshToken> = self.update_returning(conn, update, reread).await?;
         if let Some(mut previous) = won {
             previous.revoked = false;
-            let issued = RefreshToken {
-                id: new.id,
-                user_id: previous.user_id,
-                token_hash: new.token_hash.clone(),
-                family_id: previous.family_id,
-                client_id: previous.client_id.clone(),
-                scopes: previous.scopes.clone(),
-                expires_at: new.expires_at,
-                revoked: false,
-                created_at: new.created_at,
-            };
+            let issued = new.issue_after(&previous);
             self.insert_refresh_token(conn, &issued).await?;
             return Ok(RotateOutcome::Rotated { previous, issued });
         }

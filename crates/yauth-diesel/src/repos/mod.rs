@@ -1,14 +1,20 @@
-//! The repository implementations, one file per plugin group, each generic over the dialect.
+//! The repository implementations, one file per repository (named as in `yauth_store::repos`),
+//! each generic over the dialect.
 
-mod api_keys;
+mod api_key;
+mod audit;
 mod bearer;
-mod core;
+mod challenges;
 mod email_password;
 mod lockout;
+mod magic_link;
+mod maintenance;
 mod mfa;
 mod oauth;
 mod oauth2_server;
 mod oidc;
 mod passkey;
+mod rate_limits;
+mod sessions;
 mod users;
 mod webhooks;

@@ -1,7 +1,7 @@
 //! The OAuth2 authorization server: clients, codes, consents, device codes.
 
 use async_trait::async_trait;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::{AuthorizationCode, Consent, DeviceCode, DeviceCodeStatus, Oauth2Client};
 use yauth_store::{DevicePoll, Oauth2ServerRepository, StoreError, StoreResult};
@@ -27,29 +27,12 @@ impl<D: Dialect> Store<D> {
             .text(device_code_hash)
             .opt(conn)
             .await?;
-        let Some(mut code) = code else {
+        let Some(code) = code else {
             return Ok(DevicePoll::Invalid);
         };
-        if code.expires_at <= now {
-            return Ok(DevicePoll::Expired);
-        }
-        let previous_poll = code.last_polled_at.replace(now);
-        let outcome = match code.status {
-            DeviceCodeStatus::Consumed => DevicePoll::Invalid,
-            DeviceCodeStatus::Denied => DevicePoll::Denied,
-            DeviceCodeStatus::Approved => {
-                code.status = DeviceCodeStatus::Consumed;
-                DevicePoll::Approved(code.clone())
-            }
-            DeviceCodeStatus::Pending => {
-                let too_soon = previous_poll
-                    .is_some_and(|last| now - last < Duration::seconds(i64::from(code.interval)));
-                if too_soon {
-                    DevicePoll::SlowDown
-                } else {
-                    DevicePoll::Pending
-                }
-            }
+        let (outcome, updated) = DevicePoll::decide(code, now);
+        let Some(code) = updated else {
+            return Ok(outcome);
         };
         self.q("UPDATE {p}device_codes SET last_polled_at = ?, status = ? WHERE id = ?")
             .ts(now)

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yauth_entity::{DeliveryStatus, Webhook, WebhookDelivery, WebhookUpdate};
+use yauth_entity::{Webhook, WebhookDelivery, WebhookUpdate};
 use yauth_store::{DeliveryOutcome, StoreError, StoreResult, WebhookRepository};
 
 use crate::dialect::Dialect;
@@ -203,12 +203,6 @@ impl<D: Dialect> WebhookRepository for Store<D> {
         o: &DeliveryOutcome,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        let status = match (o.success, o.retry_at) {
-            (true, _) => DeliveryStatus::Succeeded,
-            (false, Some(_)) => DeliveryStatus::Pending,
-            (false, None) => DeliveryStatus::Failed,
-        };
-        let retry_at = if o.success { None } else { o.retry_at };
         self.exec_found(
             self.q(
                 "UPDATE {p}webhook_deliveries SET success = ?, status_code = ?, \
@@ -220,8 +214,8 @@ impl<D: Dialect> WebhookRepository for Store<D> {
             .opt_text(o.response_body.as_deref())
             .opt_text(o.error.as_deref())
             .ts(now)
-            .text(status.as_str())
-            .opt_ts(retry_at)
+            .text(o.status().as_str())
+            .opt_ts(o.next_attempt_at())
             .uuid(id),
         )
         .await

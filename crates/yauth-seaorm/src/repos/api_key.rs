@@ -10,9 +10,10 @@ use yauth_store::{ApiKeyRepository, StoreError, StoreResult};
 
 use super::oldest_first;
 use super::users::to_user;
-use crate::db::{Db, map_err};
+use crate::db::Db;
 use crate::entities::api_keys::{self as ak, Column as C};
 use crate::entities::users;
+use crate::error::map_err;
 
 fn to_key(m: ak::Model) -> ApiKey {
     ApiKey {

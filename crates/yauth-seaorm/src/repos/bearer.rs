@@ -7,9 +7,10 @@ use uuid::Uuid;
 use yauth_entity::{JtiRevocation, RefreshToken};
 use yauth_store::{BearerRepository, RefreshTokenSeed, RotateOutcome, StoreResult};
 
-use crate::db::{Db, map_err};
+use crate::db::Db;
 use crate::entities::refresh_tokens::{self as rt, Column as C};
 use crate::entities::revocations;
+use crate::error::map_err;
 
 fn to_token(m: rt::Model) -> RefreshToken {
     RefreshToken {
@@ -98,17 +99,7 @@ impl BearerRepository for Db {
         q.value(C::Revoked, true)
             .and_where(Expr::col(C::Id).eq(old.id));
         self.exec(&tx, &q).await?;
-        let issued = RefreshToken {
-            id: new.id,
-            user_id: old.user_id,
-            token_hash: new.token_hash.clone(),
-            family_id: old.family_id,
-            client_id: old.client_id.clone(),
-            scopes: old.scopes.clone(),
-            expires_at: new.expires_at,
-            revoked: false,
-            created_at: new.created_at,
-        };
+        let issued = new.issue_after(&old);
         self.insert_row(&tx, rt::Entity, token_row(&issued)).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(RotateOutcome::Rotated {

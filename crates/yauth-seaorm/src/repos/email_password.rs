@@ -8,10 +8,11 @@ use yauth_entity::{EmailVerification, PasswordCredential, PasswordHistoryEntry, 
 use yauth_store::{EmailPasswordRepository, StoreResult};
 
 use super::newest_first;
-use crate::db::{Db, map_err};
+use crate::db::Db;
 use crate::entities::{
     email_verifications as ev, password_history as ph, password_resets as pr, passwords,
 };
+use crate::error::map_err;
 
 fn to_reset(m: pr::Model) -> PasswordReset {
     PasswordReset {

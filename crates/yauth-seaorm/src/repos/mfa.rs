@@ -7,8 +7,9 @@ use uuid::Uuid;
 use yauth_entity::{BackupCode, TotpSecret};
 use yauth_store::{MfaRepository, StoreError, StoreResult};
 
-use crate::db::{Db, map_err};
+use crate::db::Db;
 use crate::entities::{backup_codes as bc, totp_secrets as ts, users};
+use crate::error::map_err;
 
 #[async_trait]
 impl MfaRepository for Db {

@@ -1,4 +1,5 @@
-//! The repository implementations, one file per plugin, all on [`Db`](crate::db::Db).
+//! The repository implementations, one file per repository (named as in `yauth_store::repos`),
+//! all on [`Db`](crate::db::Db).
 
 mod api_key;
 mod audit;

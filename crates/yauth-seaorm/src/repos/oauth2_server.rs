@@ -2,15 +2,16 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, LockType, OnConflict};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::{AuthorizationCode, Consent, DeviceCode, DeviceCodeStatus, Oauth2Client};
 use yauth_store::{DevicePoll, Oauth2ServerRepository, StoreError, StoreResult};
 
-use crate::db::{Db, map_err};
+use crate::db::Db;
 use crate::entities::{
     authorization_codes as ac, consents as cs, device_codes as dc, oauth2_clients as oc, users,
 };
+use crate::error::map_err;
 
 fn to_code(m: ac::Model) -> AuthorizationCode {
     AuthorizationCode {
@@ -279,27 +280,9 @@ impl Oauth2ServerRepository for Db {
         let Some(row) = self.one::<dc::Model, _, _>(&tx, &sel).await? else {
             return Ok(DevicePoll::Invalid);
         };
-        let mut code = to_device(row)?;
-        if code.expires_at <= now {
-            return Ok(DevicePoll::Expired);
-        }
-        let previous_poll = code.last_polled_at.replace(now);
-        let outcome = match code.status {
-            DeviceCodeStatus::Consumed => DevicePoll::Invalid,
-            DeviceCodeStatus::Denied => DevicePoll::Denied,
-            DeviceCodeStatus::Approved => {
-                code.status = DeviceCodeStatus::Consumed;
-                DevicePoll::Approved(code.clone())
-            }
-            DeviceCodeStatus::Pending => {
-                let too_soon = previous_poll
-                    .is_some_and(|last| now - last < Duration::seconds(i64::from(code.interval)));
-                if too_soon {
-                    DevicePoll::SlowDown
-                } else {
-                    DevicePoll::Pending
-                }
-            }
+        let (outcome, updated) = DevicePoll::decide(to_device(row)?, now);
+        let Some(code) = updated else {
+            return Ok(outcome);
         };
         let mut q = self.update(dc::Entity);
         q.value(C::LastPolledAt, now)

@@ -62,13 +62,11 @@ impl RateLimitRepository for Db {
                 Cond::all().add(Expr::col(C::Key).eq(key)),
             )
             .await?;
-        let count = u32::try_from(row.count).unwrap_or(0);
-        Ok(RateDecision {
-            allowed: count <= limit,
-            count,
+        Ok(RateDecision::counted(
+            i64::from(row.count),
             limit,
-            reset_at: row.expires_at,
-        })
+            row.expires_at,
+        ))
     }
 
     async fn reset_rate_limit(&self, key: &str) -> StoreResult<()> {

@@ -10,9 +10,10 @@ use yauth_store::{Page, PageRequest, SessionRepository, StoreResult};
 
 use super::users::to_user;
 use super::{newest_first, page};
-use crate::db::{Db, map_err};
+use crate::db::Db;
 use crate::entities::sessions::{self, Column as C};
 use crate::entities::users;
+use crate::error::map_err;
 
 pub(crate) fn to_session(m: sessions::Model) -> Session {
     Session {

@@ -231,11 +231,6 @@ impl WebhookRepository for Db {
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         use wd::Column as C;
-        let status = match (o.success, o.retry_at) {
-            (true, _) => DeliveryStatus::Succeeded,
-            (false, Some(_)) => DeliveryStatus::Pending,
-            (false, None) => DeliveryStatus::Failed,
-        };
         let mut q = self.update(wd::Entity);
         q.value(C::Success, o.success)
             .value(C::StatusCode, o.status_code)
@@ -243,8 +238,8 @@ impl WebhookRepository for Db {
             .value(C::LastError, o.error.clone())
             .value(C::LockedUntil, Option::<OffsetDateTime>::None)
             .value(C::UpdatedAt, now)
-            .value(C::Status, status.as_str());
-        if let (false, Some(at)) = (o.success, o.retry_at) {
+            .value(C::Status, o.status().as_str());
+        if let Some(at) = o.next_attempt_at() {
             q.value(C::NextAttemptAt, at);
         }
         q.and_where(Expr::col(C::Id).eq(id));

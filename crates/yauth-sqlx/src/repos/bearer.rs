@@ -79,17 +79,7 @@ macro_rules! bearer {
                         if old.expires_at <= now {
                             return Ok(RotateOutcome::Invalid);
                         }
-                        let issued = RefreshToken {
-                            id: new.id,
-                            user_id: old.user_id,
-                            token_hash: new.token_hash.clone(),
-                            family_id: old.family_id,
-                            client_id: old.client_id.clone(),
-                            scopes: old.scopes.clone(),
-                            expires_at: new.expires_at,
-                            revoked: false,
-                            created_at: new.created_at,
-                        };
+                        let issued = new.issue_after(&old);
                         sql!($d, query, [c::uuid(old.id)],
                             pg: r#"UPDATE yauth_refresh_tokens SET revoked = TRUE WHERE id = $1"#,
                             mysql: r#"UPDATE yauth_refresh_tokens SET revoked = TRUE WHERE id = ?"#,

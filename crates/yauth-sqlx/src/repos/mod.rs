@@ -1,18 +1,14 @@
 //! The repositories, written once as macros over the dialect and expanded by `pg.rs`,
-//! `mysql.rs` and `sqlite.rs` (see [`crate::macros`]). One file per plugin.
+//! `mysql.rs` and `sqlite.rs` (see [`crate::macros`]). One file per repository, named as in
+//! `yauth_store::repos`.
 
-use std::sync::Arc;
-
-use yauth_store::Repositories;
-use yauth_store::repos::*;
-
-pub(crate) mod api_keys;
+pub(crate) mod api_key;
 pub(crate) mod audit;
 pub(crate) mod bearer;
 pub(crate) mod challenges;
 pub(crate) mod email_password;
 pub(crate) mod lockout;
-pub(crate) mod magic_links;
+pub(crate) mod magic_link;
 pub(crate) mod maintenance;
 pub(crate) mod mfa;
 pub(crate) mod oauth;
@@ -44,8 +40,8 @@ macro_rules! impl_repositories {
         $crate::repos::mfa::mfa!($d);
         $crate::repos::oauth::oauth!($d);
         $crate::repos::bearer::bearer!($d);
-        $crate::repos::api_keys::api_keys!($d);
-        $crate::repos::magic_links::magic_links!($d);
+        $crate::repos::api_key::api_key!($d);
+        $crate::repos::magic_link::magic_link!($d);
         $crate::repos::oauth2_server::oauth2_server!($d);
         $crate::repos::lockout::lockout!($d);
         $crate::repos::webhooks::webhooks!($d);
@@ -53,49 +49,6 @@ macro_rules! impl_repositories {
     };
 }
 pub(crate) use impl_repositories;
-
-/// Every repository, all backed by `store`.
-pub(crate) fn repositories<S>(store: &Arc<S>) -> Repositories
-where
-    S: UserRepository
-        + SessionRepository
-        + AuditLogRepository
-        + ChallengeRepository
-        + RateLimitRepository
-        + MaintenanceRepository
-        + EmailPasswordRepository
-        + PasskeyRepository
-        + MfaRepository
-        + OauthRepository
-        + BearerRepository
-        + ApiKeyRepository
-        + MagicLinkRepository
-        + Oauth2ServerRepository
-        + AccountLockoutRepository
-        + WebhookRepository
-        + OidcRepository
-        + 'static,
-{
-    Repositories {
-        users: store.clone(),
-        sessions: store.clone(),
-        audit: store.clone(),
-        challenges: store.clone(),
-        rate_limits: store.clone(),
-        maintenance: store.clone(),
-        email_password: Some(store.clone()),
-        passkey: Some(store.clone()),
-        mfa: Some(store.clone()),
-        oauth: Some(store.clone()),
-        bearer: Some(store.clone()),
-        api_keys: Some(store.clone()),
-        magic_links: Some(store.clone()),
-        oauth2_server: Some(store.clone()),
-        account_lockout: Some(store.clone()),
-        webhooks: Some(store.clone()),
-        oidc: Some(store.clone()),
-    }
-}
 
 /// MySQL's single-use consumption (it has no `RETURNING`): `row` was read with the consumable
 /// condition, and `claim` runs the `UPDATE` / `DELETE` guarded by the same condition and returns

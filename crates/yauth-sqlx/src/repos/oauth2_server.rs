@@ -10,7 +10,7 @@ macro_rules! oauth2_server {
             use $crate::macros::{by_dialect, sql};
             use $crate::repos::Store;
             use $crate::rows::{AuthorizationCodeRow, ClientRow, ConsentRow, DeviceCodeRow};
-            use time::{Duration, OffsetDateTime};
+            use time::OffsetDateTime;
             use uuid::Uuid;
             use yauth_entity::{AuthorizationCode, Consent, DeviceCode, DeviceCodeStatus, Oauth2Client};
             use yauth_store::{DevicePoll, Oauth2ServerRepository, StoreError, StoreResult};
@@ -204,26 +204,9 @@ macro_rules! oauth2_server {
                         let Some(row) = row else {
                             return Ok::<_, TxError>(DevicePoll::Invalid);
                         };
-                        let mut code = row.into_entity()?;
-                        if code.expires_at <= now {
-                            return Ok(DevicePoll::Expired);
-                        }
-                        let previous_poll = code.last_polled_at.replace(now);
-                        let outcome = match code.status {
-                            DeviceCodeStatus::Consumed => DevicePoll::Invalid,
-                            DeviceCodeStatus::Denied => DevicePoll::Denied,
-                            DeviceCodeStatus::Approved => {
-                                code.status = DeviceCodeStatus::Consumed;
-                                DevicePoll::Approved(code.clone())
-                            }
-                            DeviceCodeStatus::Pending => {
-                                let interval = Duration::seconds(i64::from(code.interval));
-                                if previous_poll.is_some_and(|last| now - last < interval) {
-                                    DevicePoll::SlowDown
-                                } else {
-                                    DevicePoll::Pending
-                                }
-                            }
+                        let (outcome, updated) = DevicePoll::decide(row.into_entity()?, now);
+                        let Some(code) = updated else {
+                            return Ok(outcome);
                         };
                         sql!($d, query, [c::time(now), code.status.as_str(), c::uuid(code.id)],
                             pg: r#"UPDATE yauth_device_codes SET last_polled_at = $1, status = $2 WHERE id = $3"#,

@@ -46,13 +46,7 @@ macro_rules! rate_limits {
                             Ok::<_, $crate::error::TxError>(row)
                         }).await?
                     });
-                    let count = u32::try_from(row.count.get("count")?).unwrap_or(u32::MAX);
-                    Ok(RateDecision {
-                        allowed: count <= limit,
-                        count,
-                        limit,
-                        reset_at: row.expires_at.get("expires_at")?,
-                    })
+                    Ok(RateDecision::counted(row.count.get("count")?, limit, row.expires_at.get("expires_at")?))
                 }
 
                 async fn reset_rate_limit(&self, key: &str) -> StoreResult<()> {

@@ -12,7 +12,7 @@ macro_rules! webhooks {
             use $crate::rows::{DeliveryRow, WebhookRow};
             use time::OffsetDateTime;
             use uuid::Uuid;
-            use yauth_entity::{DeliveryStatus, Webhook, WebhookDelivery, WebhookUpdate};
+            use yauth_entity::{Webhook, WebhookDelivery, WebhookUpdate};
             use yauth_store::{DeliveryOutcome, StoreError, StoreResult, WebhookRepository};
 
             #[async_trait::async_trait]
@@ -177,12 +177,7 @@ macro_rules! webhooks {
                     outcome: &DeliveryOutcome,
                     now: OffsetDateTime,
                 ) -> StoreResult<()> {
-                    let status = match (outcome.success, outcome.retry_at) {
-                        (true, _) => DeliveryStatus::Succeeded,
-                        (false, Some(_)) => DeliveryStatus::Pending,
-                        (false, None) => DeliveryStatus::Failed,
-                    };
-                    let retry_at = if outcome.success { None } else { outcome.retry_at };
+                    let (status, retry_at) = (outcome.status(), outcome.next_attempt_at());
                     let done = sql!($d, query, [
                         outcome.success, outcome.status_code, outcome.response_body.as_deref(), outcome.error.as_deref(),
                         c::time(now), status.as_str(), c::opt_time(retry_at), c::uuid(id)

@@ -20,11 +20,24 @@
 //! # }
 //! ```
 
-mod core;
-mod credentials;
-mod oauth2;
+// One file per repository, named as in `crate::repos` (and in every backend).
+mod api_key;
+mod audit;
+mod bearer;
+mod challenges;
+mod email_password;
+mod lockout;
+mod magic_link;
+mod maintenance;
+mod mfa;
+mod oauth;
+mod oauth2_server;
+mod oidc;
+mod passkey;
+mod rate_limits;
+mod sessions;
 mod state;
-mod tokens;
+mod users;
 mod webhooks;
 
 use std::sync::Arc;
@@ -61,25 +74,6 @@ pub(crate) struct MemoryStore {
 
 impl DatabaseBackend for InMemoryBackend {
     fn repositories(&self) -> Repositories {
-        let s = &self.store;
-        Repositories {
-            users: s.clone(),
-            sessions: s.clone(),
-            audit: s.clone(),
-            challenges: s.clone(),
-            rate_limits: s.clone(),
-            maintenance: s.clone(),
-            email_password: Some(s.clone()),
-            passkey: Some(s.clone()),
-            mfa: Some(s.clone()),
-            oauth: Some(s.clone()),
-            bearer: Some(s.clone()),
-            api_keys: Some(s.clone()),
-            magic_links: Some(s.clone()),
-            oauth2_server: Some(s.clone()),
-            account_lockout: Some(s.clone()),
-            webhooks: Some(s.clone()),
-            oidc: Some(s.clone()),
-        }
+        Repositories::all(&self.store)
     }
 }

@@ -134,14 +134,10 @@ impl WebhookRepository for MemoryStore {
         d.last_error = outcome.error.clone();
         d.locked_until = None;
         d.updated_at = now;
-        d.status = match (outcome.success, outcome.retry_at) {
-            (true, _) => DeliveryStatus::Succeeded,
-            (false, Some(at)) => {
-                d.next_attempt_at = at;
-                DeliveryStatus::Pending
-            }
-            (false, None) => DeliveryStatus::Failed,
-        };
+        d.status = outcome.status();
+        if let Some(at) = outcome.next_attempt_at() {
+            d.next_attempt_at = at;
+        }
         Ok(())
     }
 

@@ -1,3 +1,5 @@
+//! The api-key plugin's storage.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -1,3 +1,5 @@
+//! The bearer plugin's storage: refresh tokens (rotation, reuse detection) and revoked JWT ids, and the issue rule of a rotation.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -16,6 +18,24 @@ pub struct RefreshTokenSeed {
     pub expires_at: OffsetDateTime,
     /// Creation time.
     pub created_at: OffsetDateTime,
+}
+
+impl RefreshTokenSeed {
+    /// The token a rotation issues in place of `previous`: this seed's id, hash and times, the
+    /// owner, family, client and scopes of `previous`, not revoked.
+    pub fn issue_after(&self, previous: &RefreshToken) -> RefreshToken {
+        RefreshToken {
+            id: self.id,
+            user_id: previous.user_id,
+            token_hash: self.token_hash.clone(),
+            family_id: previous.family_id,
+            client_id: previous.client_id.clone(),
+            scopes: previous.scopes.clone(),
+            expires_at: self.expires_at,
+            revoked: false,
+            created_at: self.created_at,
+        }
+    }
 }
 
 /// The outcome of [`BearerRepository::rotate_refresh_token`].

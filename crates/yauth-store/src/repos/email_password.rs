@@ -1,3 +1,5 @@
+//! The email-password plugin's storage: passwords, their history, verifications and resets.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -1,3 +1,5 @@
+//! The account-lockout plugin's storage: failed-login counters, locks and unlock tokens.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;

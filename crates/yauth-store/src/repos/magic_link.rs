@@ -1,3 +1,5 @@
+//! The magic-link plugin's storage.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use yauth_entity::MagicLink;

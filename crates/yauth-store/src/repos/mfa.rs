@@ -1,3 +1,5 @@
+//! The mfa plugin's storage: TOTP secrets and backup codes.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;

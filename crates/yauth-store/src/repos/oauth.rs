@@ -1,3 +1,5 @@
+//! The oauth plugin's storage: linked accounts and authorization states.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -1,7 +1,9 @@
+//! The oauth2-server plugin's storage: clients, codes, consents, device codes, and the device-code poll state machine.
+
 use async_trait::async_trait;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
-use yauth_entity::{AuthorizationCode, Consent, DeviceCode, Oauth2Client};
+use yauth_entity::{AuthorizationCode, Consent, DeviceCode, DeviceCodeStatus, Oauth2Client};
 
 use crate::StoreResult;
 
@@ -21,6 +23,38 @@ pub enum DevicePoll {
     Expired,
     /// Unknown or already consumed.
     Invalid,
+}
+
+impl DevicePoll {
+    /// The state machine of one poll of a stored `code` at `now`, the same on every backend.
+    ///
+    /// Returns the answer, and the code as it must be written back (`last_polled_at = now`; an
+    /// approved code becomes consumed), or `None` when the row stays as it is (an expired code).
+    /// A backend reads the row under a lock, calls this, and writes `last_polled_at` and
+    /// `status` back in the same transaction, so one poller only consumes an approval.
+    pub fn decide(mut code: DeviceCode, now: OffsetDateTime) -> (Self, Option<DeviceCode>) {
+        if code.expires_at <= now {
+            return (Self::Expired, None);
+        }
+        let previous_poll = code.last_polled_at.replace(now);
+        let answer = match code.status {
+            DeviceCodeStatus::Consumed => Self::Invalid,
+            DeviceCodeStatus::Denied => Self::Denied,
+            DeviceCodeStatus::Approved => {
+                code.status = DeviceCodeStatus::Consumed;
+                Self::Approved(code.clone())
+            }
+            DeviceCodeStatus::Pending => {
+                let interval = Duration::seconds(i64::from(code.interval));
+                if previous_poll.is_some_and(|last| now - last < interval) {
+                    Self::SlowDown
+                } else {
+                    Self::Pending
+                }
+            }
+        };
+        (answer, Some(code))
+    }
 }
 
 /// Clients, authorization codes, consents and device codes of the OAuth2 server.

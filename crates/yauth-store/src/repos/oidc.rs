@@ -1,3 +1,5 @@
+//! The oidc plugin's storage: nonces and signing keys.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;

@@ -1,3 +1,5 @@
+//! The passkey plugin's storage: WebAuthn credentials.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;

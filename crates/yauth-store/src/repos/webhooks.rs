@@ -1,7 +1,9 @@
+//! The webhooks plugin's storage: subscriptions, the delivery outbox, and how an attempt's outcome is recorded.
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yauth_entity::{Webhook, WebhookDelivery, WebhookUpdate};
+use yauth_entity::{DeliveryStatus, Webhook, WebhookDelivery, WebhookUpdate};
 
 use crate::StoreResult;
 
@@ -18,6 +20,24 @@ pub struct DeliveryOutcome {
     pub error: Option<String>,
     /// For a failure: when to try again; `None` gives up (status `failed`).
     pub retry_at: Option<OffsetDateTime>,
+}
+
+impl DeliveryOutcome {
+    /// The status the delivery takes: `succeeded`, `pending` again when a retry is scheduled,
+    /// otherwise `failed`.
+    pub fn status(&self) -> DeliveryStatus {
+        match (self.success, self.retry_at) {
+            (true, _) => DeliveryStatus::Succeeded,
+            (false, Some(_)) => DeliveryStatus::Pending,
+            (false, None) => DeliveryStatus::Failed,
+        }
+    }
+
+    /// The new `next_attempt_at`: the retry time of a failure that will be retried; `None`
+    /// leaves the stored value as it is (a success ignores a `retry_at` it was given).
+    pub fn next_attempt_at(&self) -> Option<OffsetDateTime> {
+        if self.success { None } else { self.retry_at }
+    }
 }
 
 /// Webhook subscriptions and the delivery outbox.

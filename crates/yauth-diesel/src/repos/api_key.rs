@@ -1,10 +1,10 @@
-//! API keys and magic links.
+//! API keys, looked up by prefix with their owner.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yauth_entity::{ApiKey, MagicLink, User, normalize_email};
-use yauth_store::{ApiKeyRepository, MagicLinkRepository, StoreResult};
+use yauth_entity::{ApiKey, User};
+use yauth_store::{ApiKeyRepository, StoreResult};
 
 use crate::dialect::Dialect;
 use crate::rows::USER_AS_U;
@@ -62,51 +62,6 @@ impl<D: Dialect> ApiKeyRepository for Store<D> {
             self.q("UPDATE {p}api_keys SET last_used_at = ? WHERE id = ?")
                 .ts(now)
                 .uuid(id),
-        )
-        .await
-    }
-}
-
-#[async_trait]
-impl<D: Dialect> MagicLinkRepository for Store<D> {
-    async fn create_magic_link(&self, l: &MagicLink) -> StoreResult<()> {
-        self.exec(
-            self.q(
-                "INSERT INTO {p}magic_links (id, email, token_hash, expires_at, used, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .uuid(l.id)
-            .string(normalize_email(&l.email))
-            .text(&l.token_hash)
-            .ts(l.expires_at)
-            .bool(l.used)
-            .ts(l.created_at),
-        )
-        .await
-        .map(drop)
-    }
-
-    async fn consume_magic_link(
-        &self,
-        token_hash: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<MagicLink>> {
-        let mut conn = self.conn().await?;
-        let update = self
-            .q("UPDATE {p}magic_links SET used = TRUE \
-                 WHERE token_hash = ? AND used = FALSE AND expires_at > ?")
-            .text(token_hash)
-            .ts(now);
-        let reread = self
-            .q("SELECT * FROM {p}magic_links WHERE token_hash = ?")
-            .text(token_hash);
-        self.update_returning(&mut conn, update, reread).await
-    }
-
-    async fn delete_magic_links(&self, email: &str) -> StoreResult<u64> {
-        self.exec(
-            self.q("DELETE FROM {p}magic_links WHERE email = ?")
-                .string(normalize_email(email)),
         )
         .await
     }

@@ -1,7 +1,7 @@
 //! Magic sign-in links.
 
 /// `MagicLinkRepository` for the dialect.
-macro_rules! magic_links {
+macro_rules! magic_link {
     ($d:ident) => {
         const _: () = {
             use $crate::codec::entity;
@@ -61,4 +61,4 @@ macro_rules! magic_links {
         };
     };
 }
-pub(crate) use magic_links;
+pub(crate) use magic_link;

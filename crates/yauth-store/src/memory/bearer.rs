@@ -1,4 +1,4 @@
-//! Refresh tokens, JWT-id revocations and account lockout.
+//! Refresh tokens (rotation with reuse detection) and JWT-id revocations.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -53,17 +53,7 @@ impl BearerRepository for MemoryStore {
         if st.refresh_tokens.contains_key(&new.token_hash) {
             return Err(StoreError::conflict(constraint::REFRESH_TOKENS_TOKEN_HASH));
         }
-        let issued = RefreshToken {
-            id: new.id,
-            user_id: old.user_id,
-            token_hash: new.token_hash.clone(),
-            family_id: old.family_id,
-            client_id: old.client_id.clone(),
-            scopes: old.scopes.clone(),
-            expires_at: new.expires_at,
-            revoked: false,
-            created_at: new.created_at,
-        };
+        let issued = new.issue_after(&old);
         if let Some(t) = st.refresh_tokens.get_mut(old_token_hash) {
             t.revoked = true;
         }
@@ -130,111 +120,4 @@ fn revoke_where(
         changed += 1;
     }
     changed
-}
-
-#[async_trait]
-impl AccountLockoutRepository for MemoryStore {
-    async fn find_account_lock(&self, user_id: Uuid) -> StoreResult<Option<AccountLock>> {
-        Ok(self.state.read().account_locks.get(&user_id).cloned())
-    }
-
-    async fn record_failed_login(
-        &self,
-        user_id: Uuid,
-        now: OffsetDateTime,
-    ) -> StoreResult<AccountLock> {
-        let mut st = self.state.write();
-        st.require_user(user_id)?;
-        let lock = st
-            .account_locks
-            .entry(user_id)
-            .or_insert_with(|| fresh_lock(user_id, now));
-        lock.failed_count = lock.failed_count.saturating_add(1);
-        lock.updated_at = now;
-        Ok(lock.clone())
-    }
-
-    async fn lock_account(
-        &self,
-        user_id: Uuid,
-        until: OffsetDateTime,
-        reason: Option<&str>,
-        now: OffsetDateTime,
-    ) -> StoreResult<AccountLock> {
-        let mut st = self.state.write();
-        st.require_user(user_id)?;
-        let lock = st
-            .account_locks
-            .entry(user_id)
-            .or_insert_with(|| fresh_lock(user_id, now));
-        lock.locked_until = Some(until);
-        lock.locked_reason = reason.map(str::to_owned);
-        lock.lock_count = lock.lock_count.saturating_add(1);
-        lock.failed_count = 0;
-        lock.updated_at = now;
-        Ok(lock.clone())
-    }
-
-    async fn reset_failed_logins(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<()> {
-        if let Some(lock) = self.state.write().account_locks.get_mut(&user_id) {
-            lock.failed_count = 0;
-            lock.updated_at = now;
-        }
-        Ok(())
-    }
-
-    async fn unlock_account(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<bool> {
-        let mut st = self.state.write();
-        let Some(lock) = st.account_locks.get_mut(&user_id) else {
-            return Ok(false);
-        };
-        lock.locked_until = None;
-        lock.locked_reason = None;
-        lock.failed_count = 0;
-        lock.updated_at = now;
-        Ok(true)
-    }
-
-    async fn create_unlock_token(&self, token: &UnlockToken) -> StoreResult<()> {
-        let mut st = self.state.write();
-        st.require_user(token.user_id)?;
-        if st.unlock_tokens.contains_key(&token.token_hash) {
-            return Err(StoreError::conflict(constraint::UNLOCK_TOKENS_TOKEN_HASH));
-        }
-        st.unlock_tokens
-            .insert(token.token_hash.clone(), token.clone());
-        Ok(())
-    }
-
-    async fn consume_unlock_token(
-        &self,
-        token_hash: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<Option<UnlockToken>> {
-        let mut st = self.state.write();
-        match st.unlock_tokens.get(token_hash) {
-            Some(t) if t.expires_at > now => Ok(st.unlock_tokens.remove(token_hash)),
-            _ => Ok(None),
-        }
-    }
-
-    async fn delete_unlock_tokens(&self, user_id: Uuid) -> StoreResult<u64> {
-        let mut st = self.state.write();
-        Ok(super::state::purge(&mut st.unlock_tokens, |t| {
-            t.user_id == user_id
-        }))
-    }
-}
-
-fn fresh_lock(user_id: Uuid, now: OffsetDateTime) -> AccountLock {
-    AccountLock {
-        id: new_id(),
-        user_id,
-        failed_count: 0,
-        locked_until: None,
-        lock_count: 0,
-        locked_reason: None,
-        created_at: now,
-        updated_at: now,
-    }
 }

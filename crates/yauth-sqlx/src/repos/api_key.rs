@@ -1,7 +1,7 @@
 //! API keys: the authentication hot path (`find_api_key_by_prefix`) is one join.
 
 /// `ApiKeyRepository` for the dialect.
-macro_rules! api_keys {
+macro_rules! api_key {
     ($d:ident) => {
         const _: () = {
             use $crate::codec::{entities, entity};
@@ -71,4 +71,4 @@ macro_rules! api_keys {
         };
     };
 }
-pub(crate) use api_keys;
+pub(crate) use api_key;

@@ -1,7 +1,7 @@
-//! The OAuth2 authorization server and the OpenID Connect provider.
+//! The OAuth2 authorization server: clients, codes, consents, device codes.
 
 use async_trait::async_trait;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::*;
 
@@ -163,88 +163,10 @@ impl Oauth2ServerRepository for MemoryStore {
         let Some(code) = st.device_codes.get_mut(device_code_hash) else {
             return Ok(DevicePoll::Invalid);
         };
-        if code.expires_at <= now {
-            return Ok(DevicePoll::Expired);
+        let (answer, updated) = DevicePoll::decide(code.clone(), now);
+        if let Some(updated) = updated {
+            *code = updated;
         }
-        let previous_poll = code.last_polled_at.replace(now);
-        Ok(match code.status {
-            DeviceCodeStatus::Consumed => DevicePoll::Invalid,
-            DeviceCodeStatus::Denied => DevicePoll::Denied,
-            DeviceCodeStatus::Approved => {
-                code.status = DeviceCodeStatus::Consumed;
-                DevicePoll::Approved(code.clone())
-            }
-            DeviceCodeStatus::Pending => {
-                let too_soon = previous_poll
-                    .is_some_and(|last| now - last < Duration::seconds(i64::from(code.interval)));
-                if too_soon {
-                    DevicePoll::SlowDown
-                } else {
-                    DevicePoll::Pending
-                }
-            }
-        })
-    }
-}
-
-#[async_trait]
-impl OidcRepository for MemoryStore {
-    async fn create_oidc_nonce(&self, nonce: &OidcNonce) -> StoreResult<()> {
-        let mut st = self.state.write();
-        if !st
-            .authorization_codes
-            .values()
-            .any(|c| c.id == nonce.authorization_code_id)
-        {
-            return Err(StoreError::NotFound);
-        }
-        st.oidc_nonces.insert(nonce.id, nonce.clone());
-        Ok(())
-    }
-
-    async fn find_oidc_nonce(&self, authorization_code_id: Uuid) -> StoreResult<Option<OidcNonce>> {
-        let st = self.state.read();
-        Ok(st
-            .oidc_nonces
-            .values()
-            .find(|n| n.authorization_code_id == authorization_code_id)
-            .cloned())
-    }
-
-    async fn create_signing_key(&self, key: &SigningKey) -> StoreResult<()> {
-        let mut st = self.state.write();
-        if st.signing_keys.contains_key(&key.kid) {
-            return Err(StoreError::conflict(constraint::SIGNING_KEYS_KID));
-        }
-        st.signing_keys.insert(key.kid.clone(), key.clone());
-        Ok(())
-    }
-
-    async fn list_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKey>> {
-        let st = self.state.read();
-        let mut keys: Vec<SigningKey> = st
-            .signing_keys
-            .values()
-            .filter(|k| k.expires_at.is_none_or(|at| at > now))
-            .cloned()
-            .collect();
-        // Newest first; kid breaks ties so the order is total.
-        keys.sort_by(|a, b| (b.created_at, &b.kid).cmp(&(a.created_at, &a.kid)));
-        Ok(keys)
-    }
-
-    async fn retire_signing_key(
-        &self,
-        kid: &str,
-        retired_at: OffsetDateTime,
-        expires_at: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        let mut st = self.state.write();
-        let Some(key) = st.signing_keys.get_mut(kid) else {
-            return Ok(false);
-        };
-        key.retired_at = Some(retired_at);
-        key.expires_at = Some(expires_at);
-        Ok(true)
+        Ok(answer)
     }
 }
