@@ -1,12 +1,14 @@
 //! The conformance suite on MySQL / MariaDB.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod common;
+
 use std::sync::LazyLock;
 
 use diesel_async::AsyncMysqlConnection;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
-use diesel_async::pooled_connection::deadpool::Pool;
 use yauth_diesel::mysql::DieselMysqlBackend;
+use yauth_store::conformance::Setup;
 use yauth_test_support::{Target, migrated_database};
 
 /// Provisioned once per test process, outside any Tokio runtime.
@@ -16,9 +18,10 @@ static URL: LazyLock<Option<String>> = LazyLock::new(|| {
         .expect("provisioning the test database panicked")
 });
 
-yauth_store::conformance_tests!(|| async {
+// For a race case every connection is open before the case starts.
+yauth_store::conformance_tests!(|setup: Setup| async move {
     let url = URL.clone()?;
     let manager = AsyncDieselConnectionManager::<AsyncMysqlConnection>::new(url);
-    let pool = Pool::builder(manager).max_size(6).build().unwrap();
+    let pool = common::case_pool!(manager, setup);
     Some(DieselMysqlBackend::from_pool(pool))
 });

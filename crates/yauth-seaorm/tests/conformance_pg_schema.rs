@@ -4,9 +4,10 @@
 
 mod common;
 
-yauth_store::conformance_tests!(|| async {
+// For a race case every connection is open before the case starts.
+yauth_store::conformance_tests!(|setup: yauth_store::conformance::Setup| async move {
     // `None` (server missing, YAUTH_REQUIRE_SERVICES unset) skips the case with a notice.
     let target = yauth_test_support::Target::PostgresSchema("yauth_custom");
-    let db = common::connect_opt("seaorm_pg_schema", target).await?;
+    let db = common::connect_for("seaorm_pg_schema", target, setup).await?;
     Some(yauth_seaorm::pg::SeaOrmPgBackend::from_connection_with_schema(db, "yauth_custom"))
 });

@@ -3,9 +3,11 @@
 
 mod common;
 
-yauth_store::conformance_tests!(|| async {
+// For a race case every connection is open before the case starts.
+yauth_store::conformance_tests!(|setup: yauth_store::conformance::Setup| async move {
     // `None` (server missing, YAUTH_REQUIRE_SERVICES unset) skips the case with a notice.
-    let db = common::connect_opt("seaorm_sqlite", yauth_test_support::Target::Sqlite).await?;
+    let db =
+        common::connect_for("seaorm_sqlite", yauth_test_support::Target::Sqlite, setup).await?;
     Some(yauth_seaorm::sqlite::SeaOrmSqliteBackend::from_connection(
         db,
     ))

@@ -4,11 +4,14 @@
 mod common;
 
 use yauth_sqlx::pg::SqlxPgBackend;
+use yauth_store::conformance::Setup;
 use yauth_test_support::Target;
 
-async fn backend() -> Option<SqlxPgBackend> {
+/// A backend on its own pool; for a race case every connection is open before the case starts.
+async fn backend(setup: Setup) -> Option<SqlxPgBackend> {
     let url = common::database("sqlx_pg", Target::Postgres)?;
-    Some(SqlxPgBackend::from_pool(common::pg_pool(&url).await))
+    let pool = common::pg_pool(&url, setup.warm_connections()).await;
+    Some(SqlxPgBackend::from_pool(pool))
 }
 
 // `None` (server missing, YAUTH_REQUIRE_SERVICES unset) skips the case with a notice.

@@ -5,13 +5,15 @@
 mod common;
 
 use yauth_sqlx::pg::SqlxPgBackend;
+use yauth_store::conformance::Setup;
 use yauth_test_support::Target;
 
 const SCHEMA: &str = "yauth_custom";
 
-async fn backend() -> Option<SqlxPgBackend> {
+/// A backend on its own pool; for a race case every connection is open before the case starts.
+async fn backend(setup: Setup) -> Option<SqlxPgBackend> {
     let url = common::database("sqlx_pg_schema", Target::PostgresSchema(SCHEMA))?;
-    let pool = common::pg_pool(&url).await;
+    let pool = common::pg_pool(&url, setup.warm_connections()).await;
     Some(SqlxPgBackend::from_pool_with_schema(pool, SCHEMA))
 }
 

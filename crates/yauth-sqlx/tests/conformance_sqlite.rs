@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use yauth_sqlx::sqlite::SqlxSqliteBackend;
+use yauth_store::conformance::Setup;
 use yauth_test_support::Target;
 
-async fn backend() -> Option<SqlxSqliteBackend> {
+/// A backend on its own pool; for a race case every connection is open before the case starts.
+async fn backend(setup: Setup) -> Option<SqlxSqliteBackend> {
     let url = common::database("sqlx_sqlite", Target::Sqlite)?;
     let options = SqliteConnectOptions::from_str(&url)
         .expect("a SQLite URL")
@@ -18,6 +20,7 @@ async fn backend() -> Option<SqlxSqliteBackend> {
         .busy_timeout(Duration::from_secs(30));
     let pool = SqlitePoolOptions::new()
         .max_connections(common::POOL_SIZE)
+        .min_connections(setup.warm_connections())
         .connect_with(options)
         .await
         .expect("open the test database");

@@ -24,8 +24,34 @@ fn run_all_reports_every_case_passing() {
 /// running it.
 #[test]
 fn a_factory_without_a_backend_skips_the_case() {
-    yauth_store::conformance::run_case(
-        |_repos| async { panic!("a case must not run without a backend") },
-        || async { None::<yauth_store::InMemoryBackend> },
-    );
+    let case = yauth_store::conformance::Case {
+        name: "must_not_run",
+        run: |_repos| Box::pin(async { panic!("a case must not run without a backend") }),
+    };
+    yauth_store::conformance::run_case(&case, || async { None::<yauth_store::InMemoryBackend> });
+}
+
+/// A factory may take the case's `Setup`: race cases announce their racers, others do not.
+#[test]
+fn a_factory_learns_which_case_it_serves() {
+    use yauth_store::conformance::{CASES, POOL_SIZE, Setup, fixtures::RACERS};
+    let race = CASES
+        .iter()
+        .find(|case| case.name == "challenges_take_race")
+        .expect("the case exists");
+    yauth_store::conformance::run_case(race, |setup: Setup| async move {
+        assert_eq!(setup.case, "challenges_take_race");
+        assert_eq!(setup.concurrency, RACERS);
+        assert_eq!(setup.warm_connections(), POOL_SIZE);
+        yauth_store::InMemoryBackend::new()
+    });
+    let plain = CASES
+        .iter()
+        .find(|case| case.name == "challenges_put_and_get")
+        .expect("the case exists");
+    yauth_store::conformance::run_case(plain, |setup: Setup| async move {
+        assert!(!setup.is_race());
+        assert_eq!(setup.warm_connections(), 0);
+        yauth_store::InMemoryBackend::new()
+    });
 }

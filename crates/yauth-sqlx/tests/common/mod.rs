@@ -6,9 +6,9 @@ use std::sync::Mutex;
 
 use yauth_test_support::Target;
 
-/// Connections per case: the race cases run 16 tasks at once against a small pool.
-#[allow(dead_code)]
-pub const POOL_SIZE: u32 = 6;
+/// Connections per pool: one per racer of the race cases, plus headroom.
+#[allow(unused_imports)]
+pub use yauth_store::conformance::POOL_SIZE;
 
 /// The URL of the migrated database for `label`, or `None` when the server is missing (and
 /// `YAUTH_REQUIRE_SERVICES` is unset; with it, a missing server panics).
@@ -28,16 +28,18 @@ pub fn database(label: &'static str, target: Target) -> Option<String> {
         .clone()
 }
 
-/// A small PostgreSQL pool on `url` (no TLS on loopback: the handshake is slow in debug builds).
+/// A PostgreSQL pool on `url` with `warm` connections open before it is returned (no TLS on
+/// loopback: the handshake is slow in debug builds).
 #[cfg(feature = "postgres")]
 #[allow(dead_code)]
-pub async fn pg_pool(url: &str) -> sqlx::PgPool {
+pub async fn pg_pool(url: &str, warm: u32) -> sqlx::PgPool {
     use std::str::FromStr;
     let options = sqlx::postgres::PgConnectOptions::from_str(url)
         .expect("a PostgreSQL URL")
         .ssl_mode(sqlx::postgres::PgSslMode::Disable);
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(POOL_SIZE)
+        .min_connections(warm)
         .connect_with(options)
         .await
         .expect("connect to the test database")

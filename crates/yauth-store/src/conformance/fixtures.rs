@@ -75,12 +75,30 @@ pub fn assert_not_found<T: Debug>(result: StoreResult<T>, what: &str) {
 
 /// Spawns `n` tasks, releases them together through a barrier, and returns their results in
 /// task order. A panic in a task is re-raised here.
+///
+/// Refuses to run on a current-thread runtime (the racers would take turns instead of racing),
+/// and, under the suite's runners, in a case whose [`Setup`](super::Setup) does not announce
+/// that many racers (its backend would not have been warmed for them).
 pub async fn race<T, F, Fut>(n: usize, f: F) -> Vec<T>
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
+    assert_eq!(
+        tokio::runtime::Handle::current().runtime_flavor(),
+        tokio::runtime::RuntimeFlavor::MultiThread,
+        "race cases need a multi-thread Tokio runtime: on a current-thread one the racers take turns"
+    );
+    if let Some(setup) = super::current_setup() {
+        assert!(
+            n <= setup.concurrency,
+            "case {} races {n} tasks but its setup announces {}: name race cases `*_race` so \
+             factories warm their pools for them",
+            setup.case,
+            setup.concurrency
+        );
+    }
     let barrier = Arc::new(Barrier::new(n));
     let tasks: Vec<_> = (0..n)
         .map(|i| {

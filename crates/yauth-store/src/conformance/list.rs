@@ -1,8 +1,10 @@
 //! The one list of every case, behind [`conformance_tests!`](crate::conformance_tests).
 
 /// Generates one `#[test]` per conformance case, each running the case against a backend from
-/// `$factory` (a closure returning a future that yields a [`DatabaseBackend`](crate::DatabaseBackend);
-/// called once per case, on the case's own multi-thread Tokio runtime).
+/// `$factory` (a [`Factory`](crate::conformance::Factory): a closure or function returning a
+/// future that yields a [`DatabaseBackend`](crate::DatabaseBackend), optionally taking the case's
+/// [`Setup`](crate::conformance::Setup); called once per case, on the case's own multi-thread
+/// Tokio runtime).
 ///
 /// ```ignore
 /// yauth_store::conformance_tests!(|| async { my_backend::MyBackend::connect_for_tests().await });
@@ -39,6 +41,8 @@ macro_rules! conformance_tests {
             sessions::sessions_extend_slides,
             sessions::sessions_extend_capped_at_absolute,
             sessions::sessions_extend_refuses_expired,
+            sessions::sessions_extend_expiry_edge,
+            sessions::sessions_list_expiry_edge,
             sessions::sessions_find_active_or_not,
             sessions::sessions_list_user_sessions,
             sessions::sessions_list_all_admin,
@@ -82,11 +86,13 @@ macro_rules! conformance_tests {
             email_password::email_password_verification_expiry,
             email_password::email_password_verification_consume_race,
             email_password::email_password_verification_delete,
+            email_password::email_password_verification_delete_keeps_other_users,
             email_password::email_password_reset_create_errors,
             email_password::email_password_reset_consume_once,
             email_password::email_password_reset_expiry,
             email_password::email_password_reset_consume_race,
             email_password::email_password_reset_delete,
+            email_password::email_password_reset_delete_keeps_other_users,
             email_password::email_password_user_delete_cascades,
             passkey::passkey_create_and_find,
             passkey::passkey_create_errors,
@@ -123,6 +129,7 @@ macro_rules! conformance_tests {
             bearer::bearer_rotate_success,
             bearer::bearer_rotate_reuse_revokes_family,
             bearer::bearer_rotate_expired_invalid,
+            bearer::bearer_rotate_expiry_edge,
             bearer::bearer_rotate_unknown_invalid,
             bearer::bearer_rotate_race,
             bearer::bearer_revoke_token,
@@ -162,6 +169,7 @@ macro_rules! conformance_tests {
             oauth2_server::oauth2_server_device_poll_approved_expiry,
             oauth2_server::oauth2_server_device_poll_approved_race,
             oauth2_server::oauth2_server_device_poll_states,
+            oauth2_server::oauth2_server_device_poll_expiry_edge,
             oauth2_server::oauth2_server_user_delete_cascades,
             lockout::lockout_record_failed_login_counts,
             lockout::lockout_failed_login_race,
@@ -174,6 +182,7 @@ macro_rules! conformance_tests {
             lockout::lockout_unlock_token_expiry,
             lockout::lockout_unlock_token_consume_race,
             lockout::lockout_unlock_token_delete,
+            lockout::lockout_unlock_token_delete_keeps_other_users,
             lockout::lockout_user_delete_cascades,
             webhooks::webhooks_create_and_find,
             webhooks::webhooks_site_wide_and_unknown_owner,
@@ -209,7 +218,14 @@ macro_rules! conformance_tests {
         $(
             #[test]
             fn $case() {
-                $crate::conformance::run_case($crate::conformance::cases::$group::$case, $factory);
+                fn run(repos: $crate::Repositories) -> $crate::conformance::CaseFuture {
+                    ::std::boxed::Box::pin($crate::conformance::cases::$group::$case(repos))
+                }
+                let case = $crate::conformance::Case {
+                    name: ::core::stringify!($case),
+                    run,
+                };
+                $crate::conformance::run_case(&case, $factory);
             }
         )*
     };

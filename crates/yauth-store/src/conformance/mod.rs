@@ -25,8 +25,36 @@
 //! This expands to one `#[test]` per case, named after the case (e.g. `users_create_and_find`,
 //! `email_password_reset_consume_race`), so `cargo test` / `cargo nextest` report and filter
 //! them one by one. To drive the suite from your own harness instead, call [`run_all`] (or
-//! [`run_cases`] with a subset of [`CASES`]) from inside a Tokio runtime; it returns a
-//! [`Report`] instead of panicking.
+//! [`run_cases`] with a subset of [`CASES`]) from inside a multi-thread Tokio runtime; it returns
+//! a [`Report`] instead of panicking.
+//!
+//! # Pooled backends and the race cases
+//!
+//! The race cases (named `*_race`) release [`fixtures::RACERS`] tasks at once through a barrier
+//! and check that exactly one wins. They only prove something if the racers reach the database
+//! together: with a pool smaller than the number of racers, or one that opens its connections
+//! lazily, the first racer is done before the others have a connection, and a find-then-mark
+//! backend passes. So a factory may take the case's [`Setup`] and, for a race, open
+//! [`Setup::warm_connections`] connections before it returns the backend:
+//!
+//! ```ignore
+//! use yauth_store::conformance::{POOL_SIZE, Setup};
+//!
+//! async fn backend(setup: Setup) -> MyBackend {
+//!     let pool = PoolOptions::new()
+//!         .max_connections(POOL_SIZE)
+//!         .min_connections(setup.warm_connections()) // opened before `connect` returns
+//!         .connect(URL)
+//!         .await
+//!         .unwrap();
+//!     MyBackend::from_pool(pool)
+//! }
+//!
+//! yauth_store::conformance_tests!(backend);
+//! ```
+//!
+//! A factory without an argument still works; it just gets no hint. Race cases refuse to run on
+//! a current-thread runtime, where racers could only take turns.
 //!
 //! # Sharing one database between cases
 //!
@@ -53,9 +81,14 @@ use std::pin::Pin;
 use crate::{DatabaseBackend, Repositories};
 
 pub mod cases;
+pub mod controls;
 pub mod fixtures;
 mod list;
 mod single_use;
+
+/// Connections a pooled backend should allow for the suite: one per racer of the race cases,
+/// plus headroom so a case's own calls beside the racers never wait for a connection.
+pub const POOL_SIZE: u32 = fixtures::RACERS as u32 + 4;
 
 /// The future of one running case.
 pub type CaseFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
@@ -76,6 +109,102 @@ impl std::fmt::Debug for Case {
     }
 }
 
+impl Case {
+    /// What the suite tells the factory about this case.
+    pub fn setup(&self) -> Setup {
+        // The name is the declaration: every case that races is named `*_race`, and `race`
+        // refuses to run in a case that is not, so the two cannot drift apart.
+        let concurrency = if self.name.contains("_race") {
+            fixtures::RACERS
+        } else {
+            1
+        };
+        Setup {
+            case: self.name,
+            concurrency,
+        }
+    }
+}
+
+/// What the suite tells a factory about the case it is about to run, so that a pooled backend
+/// can have its connections open before a race starts (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Setup {
+    /// The case's name.
+    pub case: &'static str,
+    /// How many store calls the case makes at the same time: [`fixtures::RACERS`] for a race
+    /// case, 1 otherwise.
+    pub concurrency: usize,
+}
+
+impl Setup {
+    /// Whether the case races tasks against each other.
+    pub fn is_race(&self) -> bool {
+        self.concurrency > 1
+    }
+
+    /// How many connections a pooled backend should open before the case starts: [`POOL_SIZE`]
+    /// for a race (every racer finds an idle connection the moment the barrier opens), 0
+    /// otherwise (connections open on demand, which keeps the other cases fast).
+    pub fn warm_connections(&self) -> u32 {
+        if self.is_race() { POOL_SIZE } else { 0 }
+    }
+}
+
+tokio::task_local! {
+    /// The setup of the case running in this task, so `race` can check that the case was
+    /// declared a race (and its backend warmed for one).
+    static CURRENT: Setup;
+}
+
+/// The setup of the case the calling task runs, when it runs under [`run_case`] or
+/// [`run_cases`].
+pub(crate) fn current_setup() -> Option<Setup> {
+    CURRENT.try_with(|setup| *setup).ok()
+}
+
+/// A conformance factory: a function or closure, called once per case, returning a future
+/// that yields a backend (or an `Option` of one, see [`MaybeBackend`]).
+///
+/// It is implemented for `Fn() -> Fut` and for `Fn(Setup) -> Fut`; the second form learns which
+/// case it serves (a closure needs the annotation: `|setup: Setup| async move { .. }`). `Args`
+/// only tells the two forms apart.
+pub trait Factory<Args> {
+    /// What the factory yields.
+    type Output: MaybeBackend;
+    /// The future yielding it.
+    type Future: Future<Output = Self::Output>;
+    /// Makes a backend for the case described by `setup`.
+    fn make(&self, setup: Setup) -> Self::Future;
+}
+
+impl<F, Fut> Factory<()> for F
+where
+    F: Fn() -> Fut,
+    Fut: Future,
+    Fut::Output: MaybeBackend,
+{
+    type Output = Fut::Output;
+    type Future = Fut;
+    fn make(&self, _setup: Setup) -> Fut {
+        self()
+    }
+}
+
+impl<F, Fut> Factory<(Setup,)> for F
+where
+    F: Fn(Setup) -> Fut,
+    Fut: Future,
+    Fut::Output: MaybeBackend,
+{
+    type Output = Fut::Output;
+    type Future = Fut;
+    fn make(&self, setup: Setup) -> Fut {
+        self(setup)
+    }
+}
+
 /// Every case of the suite, in the order of [`conformance_tests!`](crate::conformance_tests).
 pub const CASES: &[Case] = crate::conformance_tests!(@list array);
 
@@ -84,27 +213,21 @@ pub const CASES: &[Case] = crate::conformance_tests!(@list array);
 ///
 /// This is what each `#[test]` generated by [`conformance_tests!`](crate::conformance_tests)
 /// calls.
-pub fn run_case<C, CFut, F, Fut, B>(case: C, factory: F)
-where
-    C: FnOnce(Repositories) -> CFut,
-    CFut: Future<Output = ()>,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = B>,
-    B: MaybeBackend,
-{
+pub fn run_case<A, F: Factory<A>>(case: &Case, factory: F) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
         .build()
         .expect("the conformance suite needs a Tokio runtime");
-    runtime.block_on(async move {
-        let Some(backend) = factory().await.into_backend() else {
+    let setup = case.setup();
+    runtime.block_on(CURRENT.scope(setup, async move {
+        let Some(backend) = factory.make(setup).await.into_backend() else {
             eprintln!("SKIPPED: the factory produced no backend (its server is unavailable)");
             return;
         };
-        case(backend.repositories()).await;
+        (case.run)(backend.repositories()).await;
         drop(backend);
-    });
+    }));
 }
 
 /// What a conformance factory may produce: a backend, or an `Option` of one.
@@ -156,6 +279,13 @@ impl Report {
     pub fn is_success(&self) -> bool {
         self.failed.is_empty()
     }
+
+    /// Names of the cases that failed, sorted.
+    pub fn failed_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<_> = self.failed.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        names
+    }
 }
 
 impl std::fmt::Display for Report {
@@ -174,29 +304,28 @@ impl std::fmt::Display for Report {
 }
 
 /// Runs every case of [`CASES`] against backends made by `factory` (called once per case) and
-/// reports which passed. Call it from inside a Tokio runtime (multi-thread recommended: the race
-/// cases spawn tasks). Each case runs in its own spawned task, so a failing case is reported
+/// reports which passed. Call it from inside a multi-thread Tokio runtime (the race cases refuse
+/// a current-thread one). Each case runs in its own spawned task, so a failing case is reported
 /// instead of aborting the run.
-pub async fn run_all<F, Fut, B>(factory: F) -> Report
+pub async fn run_all<A, F>(factory: F) -> Report
 where
-    F: Fn() -> Fut,
-    Fut: Future<Output = B>,
-    B: DatabaseBackend,
+    F: Factory<A>,
+    F::Output: DatabaseBackend,
 {
     run_cases(CASES, factory).await
 }
 
 /// Like [`run_all`], for a chosen subset of the cases (e.g. `CASES` filtered by name).
-pub async fn run_cases<F, Fut, B>(cases: &[Case], factory: F) -> Report
+pub async fn run_cases<A, F>(cases: &[Case], factory: F) -> Report
 where
-    F: Fn() -> Fut,
-    Fut: Future<Output = B>,
-    B: DatabaseBackend,
+    F: Factory<A>,
+    F::Output: DatabaseBackend,
 {
     let mut report = Report::default();
     for case in cases {
-        let backend = factory().await;
-        let outcome = tokio::spawn((case.run)(backend.repositories())).await;
+        let setup = case.setup();
+        let backend = factory.make(setup).await;
+        let outcome = tokio::spawn(CURRENT.scope(setup, (case.run)(backend.repositories()))).await;
         drop(backend);
         match outcome {
             Ok(()) => report.passed.push(case.name),

@@ -162,6 +162,17 @@ pub async fn bearer_rotate_expired_invalid(repos: Repositories) {
     );
 }
 
+/// A refresh token is valid until the microsecond before `expires_at`: it rotates then.
+pub async fn bearer_rotate_expiry_edge(repos: Repositories) {
+    let old = first_token(&repos).await;
+    let at = old.expires_at - MICROSECOND;
+    let outcome = rotate(&repos, &old.token_hash, at).await;
+    assert!(
+        matches!(outcome, RotateOutcome::Rotated { .. }),
+        "a token rotates the microsecond before expires_at, got {outcome:?}"
+    );
+}
+
 /// An unknown token is `Invalid`.
 pub async fn bearer_rotate_unknown_invalid(repos: Repositories) {
     let outcome = rotate(&repos, &token_hash(), now()).await;

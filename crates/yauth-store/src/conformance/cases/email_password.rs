@@ -272,6 +272,40 @@ pub async fn email_password_verification_delete(repos: Repositories) {
     );
 }
 
+/// `delete_email_verifications` removes the given user's verifications only: another user's
+/// survive, and only the user's own are counted.
+pub async fn email_password_verification_delete_keeps_other_users(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let other = create_user(&repos).await;
+    let now = now();
+    let mine = email_verification(user.id, now + Duration::hours(1));
+    let theirs = email_verification(other.id, now + Duration::hours(1));
+    for row in [&mine, &theirs] {
+        repo(&repos)
+            .create_email_verification(row)
+            .await
+            .expect("create");
+    }
+    let removed = repo(&repos).delete_email_verifications(user.id).await;
+    assert_eq!(
+        removed.expect("delete_email_verifications"),
+        1,
+        "counts the user's own verifications only"
+    );
+    let survivor = repo(&repos)
+        .consume_email_verification(&theirs.token_hash, now)
+        .await;
+    assert_eq!(
+        survivor.expect("consume").map(|v| v.id),
+        Some(theirs.id),
+        "another user's verification survives delete_email_verifications"
+    );
+    let gone = repo(&repos)
+        .consume_email_verification(&mine.token_hash, now)
+        .await;
+    assert_eq!(gone.expect("consume"), None, "the user's own is gone");
+}
+
 /// A reset for an unknown user is `NotFound`; a taken token hash is a conflict.
 pub async fn email_password_reset_create_errors(repos: Repositories) {
     let expires = now() + Duration::hours(1);
@@ -328,6 +362,40 @@ pub async fn email_password_reset_delete(repos: Repositories) {
         .consume_password_reset(&row.token_hash, now)
         .await;
     assert_eq!(consumed.expect("consume"), None, "deleted resets are gone");
+}
+
+/// `delete_password_resets` removes the given user's resets only: another user's survive, and
+/// only the user's own are counted.
+pub async fn email_password_reset_delete_keeps_other_users(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let other = create_user(&repos).await;
+    let now = now();
+    let mine = password_reset(user.id, now + Duration::hours(1));
+    let theirs = password_reset(other.id, now + Duration::hours(1));
+    for row in [&mine, &theirs] {
+        repo(&repos)
+            .create_password_reset(row)
+            .await
+            .expect("create");
+    }
+    let removed = repo(&repos).delete_password_resets(user.id).await;
+    assert_eq!(
+        removed.expect("delete_password_resets"),
+        1,
+        "counts the user's own resets only"
+    );
+    let survivor = repo(&repos)
+        .consume_password_reset(&theirs.token_hash, now)
+        .await;
+    assert_eq!(
+        survivor.expect("consume").map(|r| r.id),
+        Some(theirs.id),
+        "another user's reset survives delete_password_resets"
+    );
+    let gone = repo(&repos)
+        .consume_password_reset(&mine.token_hash, now)
+        .await;
+    assert_eq!(gone.expect("consume"), None, "the user's own is gone");
 }
 
 /// Deleting a user removes their password, history, verifications and resets.

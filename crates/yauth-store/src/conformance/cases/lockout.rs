@@ -265,6 +265,40 @@ pub async fn lockout_unlock_token_delete(repos: Repositories) {
     assert_eq!(gone.expect("consume"), None, "deleted tokens are gone");
 }
 
+/// `delete_unlock_tokens` removes the given user's tokens only: another user's survive, and only
+/// the user's own are counted.
+pub async fn lockout_unlock_token_delete_keeps_other_users(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let other = create_user(&repos).await;
+    let now = now();
+    let mine = unlock_token(user.id, now + Duration::hours(1));
+    let theirs = unlock_token(other.id, now + Duration::hours(1));
+    for token in [&mine, &theirs] {
+        repo(&repos)
+            .create_unlock_token(token)
+            .await
+            .expect("create_unlock_token");
+    }
+    let removed = repo(&repos).delete_unlock_tokens(user.id).await;
+    assert_eq!(
+        removed.expect("delete_unlock_tokens"),
+        1,
+        "counts the user's own tokens only"
+    );
+    let survivor = repo(&repos)
+        .consume_unlock_token(&theirs.token_hash, now)
+        .await;
+    assert_eq!(
+        survivor.expect("consume").map(|t| t.id),
+        Some(theirs.id),
+        "another user's unlock token survives delete_unlock_tokens"
+    );
+    let gone = repo(&repos)
+        .consume_unlock_token(&mine.token_hash, now)
+        .await;
+    assert_eq!(gone.expect("consume"), None, "the user's own is gone");
+}
+
 /// Deleting a user removes their lock row and unlock tokens.
 pub async fn lockout_user_delete_cascades(repos: Repositories) {
     let user = create_user(&repos).await;

@@ -498,6 +498,33 @@ pub async fn oauth2_server_device_poll_states(repos: Repositories) {
     assert_eq!(after, DevicePoll::Invalid, "a consumed code is Invalid");
 }
 
+/// A pending device code polls `Pending` the microsecond before `expires_at` and `Expired` at
+/// it; it can be found for a decision until then, too.
+pub async fn oauth2_server_device_poll_expiry_edge(repos: Repositories) {
+    let t0 = now();
+    let code = pending_device(&repos, t0 + Duration::minutes(1)).await;
+    let edge = code.expires_at;
+    assert_eq!(
+        poll(&repos, &code.device_code_hash, edge - MICROSECOND).await,
+        DevicePoll::Pending,
+        "pending the microsecond before expires_at"
+    );
+    // The next poll comes a full interval later, so it cannot be `SlowDown`; the code has
+    // expired by then.
+    let interval = Duration::seconds(i64::from(code.interval));
+    assert_eq!(
+        poll(&repos, &code.device_code_hash, edge + interval).await,
+        DevicePoll::Expired,
+        "expired after expires_at"
+    );
+    let fresh = pending_device(&repos, t0 + Duration::minutes(1)).await;
+    assert_eq!(
+        poll(&repos, &fresh.device_code_hash, fresh.expires_at).await,
+        DevicePoll::Expired,
+        "expired exactly at expires_at"
+    );
+}
+
 /// Deleting a user removes their consents, authorization codes and decided device codes.
 pub async fn oauth2_server_user_delete_cascades(repos: Repositories) {
     let client = create_oauth2_client(&repos).await;

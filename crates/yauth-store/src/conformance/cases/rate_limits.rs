@@ -134,25 +134,26 @@ pub async fn rate_limits_reset(repos: Repositories) {
         .expect("reset of an unknown key");
 }
 
-/// 40 concurrent hits on limit 10: exactly 10 allowed, every hit counted once.
+/// `RACERS` concurrent hits on a limit of 6: exactly 6 allowed, every hit counted once.
 pub async fn rate_limits_race_never_exceeds_limit(repos: Repositories) {
+    const LIMIT: u32 = 6;
     let key = key();
     let now = now();
-    let decisions = race(40, |_| {
+    let decisions = race(RACERS, |_| {
         let (repos, key) = (repos.clone(), key.clone());
-        async move { hit(&repos, &key, 10, now).await }
+        async move { hit(&repos, &key, LIMIT, now).await }
     })
     .await;
     let allowed = decisions.iter().filter(|d| d.allowed).count();
     assert_eq!(
-        allowed, 10,
+        allowed, LIMIT as usize,
         "concurrent callers never get more than limit allowed hits"
     );
     let mut counts: Vec<u32> = decisions.iter().map(|d| d.count).collect();
     counts.sort_unstable();
     assert_eq!(
         counts,
-        (1..=40).collect::<Vec<_>>(),
+        (1..=RACERS as u32).collect::<Vec<_>>(),
         "each concurrent hit is counted once"
     );
 }

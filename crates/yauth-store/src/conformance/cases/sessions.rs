@@ -168,6 +168,77 @@ pub async fn sessions_extend_refuses_expired(repos: Repositories) {
     );
 }
 
+/// Renewal follows the same edges as validation: a session renews the microsecond before
+/// `expires_at` and before `absolute_expires_at`, and at either instant it does not.
+pub async fn sessions_extend_expiry_edge(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let idle = create_session(&repos, user.id, now()).await;
+    let edge = idle.expires_at;
+    let extend = |id, at| {
+        let repos = repos.clone();
+        async move {
+            let renewed = repos
+                .sessions
+                .extend_session(id, at + Duration::hours(1), at);
+            renewed.await.expect("extend_session")
+        }
+    };
+    assert!(!extend(idle.id, edge).await, "not renewed at expires_at");
+    assert!(
+        extend(idle.id, edge - MICROSECOND).await,
+        "renewed the microsecond before expires_at"
+    );
+    let now = now();
+    let mut capped = fixtures_session_with_absolute(user.id, now);
+    capped.expires_at = now + Duration::days(2);
+    insert_session(&repos, &capped).await;
+    let cap = capped.absolute_expires_at;
+    assert!(
+        !extend(capped.id, cap).await,
+        "not renewed at absolute_expires_at"
+    );
+    assert!(
+        extend(capped.id, cap - MICROSECOND).await,
+        "renewed the microsecond before absolute_expires_at"
+    );
+}
+
+/// A user's session is listed until the microsecond before it expires (idle or absolute) and
+/// not at that instant.
+pub async fn sessions_list_expiry_edge(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let now = now();
+    let idle = create_session(&repos, user.id, now).await;
+    let mut capped = fixtures_session_with_absolute(user.id, now);
+    capped.expires_at = now + Duration::days(2);
+    insert_session(&repos, &capped).await;
+    let listed = |at| {
+        let repos = repos.clone();
+        async move {
+            let sessions = repos.sessions.list_user_sessions(user.id, at);
+            let sessions = sessions.await.expect("list_user_sessions");
+            let mut ids: Vec<Uuid> = sessions.into_iter().map(|s| s.id).collect();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    // Both expire one hour from `now`: `idle` by its idle expiry, `capped` by its cap.
+    assert_eq!(idle.expires_at, capped.absolute_expires_at);
+    let edge = idle.expires_at;
+    let mut both = vec![idle.id, capped.id];
+    both.sort_unstable();
+    assert_eq!(
+        listed(edge - MICROSECOND).await,
+        both,
+        "listed the microsecond before expiry"
+    );
+    assert_eq!(
+        listed(edge).await,
+        Vec::<Uuid>::new(),
+        "not listed at expires_at or absolute_expires_at"
+    );
+}
+
 /// `find_session` returns a session whether active or not.
 pub async fn sessions_find_active_or_not(repos: Repositories) {
     let user = create_user(&repos).await;
@@ -213,11 +284,13 @@ pub async fn sessions_list_user_sessions(repos: Repositories) {
 pub async fn sessions_list_all_admin(repos: Repositories) {
     let user = create_user(&repos).await;
     let now = now();
-    // Created in the future, so they are the newest rows even in a shared database.
+    // Created in the future, so they are the newest rows even in a shared database; one
+    // microsecond apart, so that an earlier run of this case (its base is earlier by at least
+    // that) cannot slip a row between ours.
     let base = now + Duration::days(36_500);
     let mut ours = Vec::new();
     for i in 0..2 {
-        let mut s = session(user.id, base + Duration::seconds(i));
+        let mut s = session(user.id, base + MICROSECOND * i);
         s.expires_at = base + Duration::days(1);
         s.absolute_expires_at = base + Duration::days(2);
         insert_session(&repos, &s).await;
