@@ -67,6 +67,10 @@ pub struct AuthUser {
     /// The admin impersonating this user, if any.
     #[serde(skip)]
     pub impersonator_id: Option<Uuid>,
+    /// When the user last proved who they are (signed in) for this credential; `None` when the
+    /// credential carries no such time. Step-up checks read it.
+    #[serde(skip)]
+    pub authenticated_at: Option<OffsetDateTime>,
 }
 
 impl AuthUser {
@@ -83,6 +87,7 @@ impl AuthUser {
             scopes,
             session_id: None,
             impersonator_id: None,
+            authenticated_at: None,
         }
     }
 
@@ -166,6 +171,24 @@ impl<St: Send + Sync, S: Scope> FromRequestParts<St> for RequireScope<S> {
                 "insufficient_scope",
                 format!("This credential lacks the {} scope.", S::NAME),
             ))
+        }
+    }
+}
+
+impl YAuthState {
+    /// Step-up for sensitive operations (password or email change, disabling MFA, deleting a
+    /// passkey, creating an API key, impersonation): the user must have signed in within
+    /// [`SessionConfig::reauthentication_age`](crate::SessionConfig::reauthentication_age).
+    /// Otherwise `403 reauthentication_required`: the client signs in again through the normal
+    /// login routes and retries with the new session.
+    pub fn require_recent_authentication(&self, user: &AuthUser) -> Result<(), ApiError> {
+        let max_age = self.config().session.reauthentication_age;
+        match user.authenticated_at {
+            Some(at) if self.now() - at <= max_age => Ok(()),
+            _ => Err(ApiError::forbidden(
+                "reauthentication_required",
+                "This operation needs a recent sign-in: sign in again, then retry.",
+            )),
         }
     }
 }
@@ -278,6 +301,8 @@ async fn authenticate_session(
     let mut auth = AuthUser::from_user(&user, AuthMethod::Session, None);
     auth.session_id = Some(session.id);
     auth.impersonator_id = session.impersonator_id;
+    // A session is created only by signing in, so its creation is the authentication time.
+    auth.authenticated_at = Some(session.created_at);
     Ok(Some(Authenticated {
         user: auth,
         renewed_cookie,

@@ -13,6 +13,10 @@ use crate::email::{DefaultTemplates, EmailSender, EmailTemplates};
 use crate::plugin::YAuthPlugin;
 use crate::state::{Inner, YAuthState};
 
+/// The id of a built-in plugin: its name, the plugins it needs and the tables it adds. The same
+/// table drives `cargo yauth`, so the library and the migrations never disagree.
+pub use yauth_migration::Plugin as PluginId;
+
 /// Why [`YAuthBuilder::build`] refused the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -20,11 +24,34 @@ pub enum BuildError {
     /// A setting is invalid.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
-    /// An enabled plugin needs repositories the backend does not provide.
-    #[error("the storage backend does not support the {plugin} plugin")]
+    /// An enabled plugin needs tables (repositories) the backend does not provide.
+    #[error(
+        "the storage backend does not provide the tables of the {plugin} plugin ({})",
+        tables.join(", ")
+    )]
     MissingRepository {
         /// The plugin.
         plugin: &'static str,
+        /// The tables it needs (logical names, without the table prefix).
+        tables: Vec<String>,
+    },
+    /// An enabled plugin needs another plugin that is not enabled.
+    #[error("the {plugin} plugin requires the {requires} plugin: enable it too")]
+    MissingDependency {
+        /// The plugin with the dependency.
+        plugin: String,
+        /// The plugin it needs.
+        requires: &'static str,
+    },
+    /// A plugin names a dependency that is no yauth plugin.
+    #[error("the {plugin} plugin requires {name:?}, which is not a yauth plugin (known: {known})")]
+    UnknownPlugin {
+        /// The plugin naming it.
+        plugin: String,
+        /// The unknown name.
+        name: String,
+        /// The known plugin names.
+        known: String,
     },
     /// An enabled plugin sends email but no sender was configured.
     #[error(
@@ -48,10 +75,11 @@ pub enum BuildError {
     },
 }
 
-/// A built-in plugin waiting for the state to exist.
+/// A plugin waiting for the state to exist.
 pub(crate) struct PendingPlugin {
     pub plugin: Arc<dyn YAuthPlugin>,
-    pub requires: Option<&'static str>,
+    /// The built-in plugin's id (its dependencies and tables); `None` for custom plugins.
+    pub id: Option<PluginId>,
     pub sends_email: bool,
 }
 
@@ -119,7 +147,7 @@ impl YAuthBuilder {
     pub fn with_plugin(mut self, plugin: Box<dyn YAuthPlugin>) -> Self {
         self.plugins.push(PendingPlugin {
             plugin: Arc::from(plugin),
-            requires: None,
+            id: None,
             sends_email: false,
         });
         self
@@ -143,19 +171,12 @@ impl YAuthBuilder {
             return Err(error);
         }
         let derived = self.config.validate()?;
-        let mut names = std::collections::HashSet::new();
+        check_plugins(&self.plugins, &self.repos)?;
         for pending in &self.plugins {
-            let name = pending.plugin.name();
-            if !names.insert(name) {
-                return Err(BuildError::DuplicatePlugin(name.to_owned()));
-            }
-            if let Some(repo) = pending.requires
-                && !self.repos.supports(repo)
-            {
-                return Err(BuildError::MissingRepository { plugin: name });
-            }
             if pending.sends_email && self.email.is_none() {
-                return Err(BuildError::MissingEmailSender { plugin: name });
+                return Err(BuildError::MissingEmailSender {
+                    plugin: pending.plugin.name(),
+                });
             }
         }
         let plugins: Vec<Arc<dyn YAuthPlugin>> =
@@ -183,6 +204,61 @@ impl YAuthBuilder {
             _purge: purge,
         })
     }
+}
+
+/// Refuses duplicate plugins, missing or unknown dependencies, and backends without a plugin's
+/// tables. Dependencies and tables come from [`PluginId`], the table `cargo yauth` uses too.
+fn check_plugins(plugins: &[PendingPlugin], repos: &Repositories) -> Result<(), BuildError> {
+    let mut names = std::collections::HashSet::new();
+    for pending in plugins {
+        let name = pending.plugin.name();
+        if !names.insert(name) {
+            return Err(BuildError::DuplicatePlugin(name.to_owned()));
+        }
+    }
+    let enabled: Vec<PluginId> = plugins.iter().filter_map(|p| p.id).collect();
+    for pending in plugins {
+        let name = pending.plugin.name();
+        let mut requires: Vec<PluginId> = pending
+            .id
+            .map(|id| id.requires().to_vec())
+            .unwrap_or_default();
+        for wanted in pending.plugin.requires() {
+            let id = wanted
+                .parse::<PluginId>()
+                .map_err(|_| BuildError::UnknownPlugin {
+                    plugin: name.to_owned(),
+                    name: (*wanted).to_owned(),
+                    known: PluginId::ALL.map(PluginId::name).join(", "),
+                })?;
+            requires.push(id);
+        }
+        if let Some(missing) = requires.into_iter().find(|r| !enabled.contains(r)) {
+            return Err(BuildError::MissingDependency {
+                plugin: name.to_owned(),
+                requires: missing.name(),
+            });
+        }
+        if let Some(id) = pending.id
+            && !backend_provides(repos, id)
+        {
+            return Err(BuildError::MissingRepository {
+                plugin: name,
+                tables: id.tables(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether the backend has the repository of a plugin. A plugin with tables that the backend
+/// does not even list is missing, never silently present.
+fn backend_provides(repos: &Repositories, id: PluginId) -> bool {
+    id.tables().is_empty()
+        || repos
+            .plugin_support()
+            .into_iter()
+            .any(|(name, present)| name == id.name() && present)
 }
 
 /// Public routes as they are; protected routes (the core's and every plugin's) behind the auth

@@ -36,6 +36,8 @@ pub struct SessionConfig {
     pub bind_user_agent: bool,
     /// What a binding mismatch does.
     pub binding_action: BindingAction,
+    /// How recent a sign-in must be for sensitive operations (step-up); default 10 minutes.
+    pub reauthentication_age: Duration,
 }
 
 impl Default for SessionConfig {
@@ -48,6 +50,7 @@ impl Default for SessionConfig {
             bind_ip: false,
             bind_user_agent: false,
             binding_action: BindingAction::Warn,
+            reauthentication_age: Duration::minutes(10),
         }
     }
 }
@@ -197,6 +200,9 @@ impl YAuthConfig {
             return Err(Invalid(
                 "session ttl and absolute_ttl must be positive".into(),
             ));
+        }
+        if s.reauthentication_age <= Duration::ZERO {
+            return Err(Invalid("reauthentication_age must be positive".into()));
         }
         if s.ttl > s.absolute_ttl {
             return Err(Invalid("session ttl cannot exceed absolute_ttl".into()));

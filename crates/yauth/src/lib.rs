@@ -39,6 +39,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod input;
+pub mod login;
 mod openapi;
 #[cfg(feature = "openapi")]
 mod openapi_doc;
@@ -51,7 +52,7 @@ mod session;
 mod state;
 
 pub use auth::{AuthMethod, AuthUser, RequireAdmin, RequireScope, Scope};
-pub use builder::{BuildError, YAuth, YAuthBuilder};
+pub use builder::{BuildError, PluginId, YAuth, YAuthBuilder};
 pub use config::{BindingAction, RateLimit, RateLimitConfig, SessionConfig, YAuthConfig};
 pub use error::{ApiError, ApiResult};
 pub use events::{AuthEvent, EventContext, EventResponse};

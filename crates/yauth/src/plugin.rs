@@ -47,6 +47,12 @@ pub trait YAuthPlugin: Send + Sync + 'static {
     /// Unique name, shown by the status plugin.
     fn name(&self) -> &'static str;
 
+    /// Names of the built-in plugins this one needs (e.g. `["email-password"]`). `build()` refuses
+    /// to start when one is not enabled, or when a name is no yauth plugin.
+    fn requires(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Routes reachable without authentication. The router must have its state applied.
     fn public_routes(&self, _state: &YAuthState) -> OpenApiRouter {
         OpenApiRouter::new()

@@ -53,7 +53,7 @@ impl YAuthBuilder {
     pub fn with_status(self) -> Self {
         self.add_builtin(PendingPlugin {
             plugin: Arc::new(StatusPlugin),
-            requires: None,
+            id: Some(crate::builder::PluginId::Status),
             sends_email: false,
         })
     }

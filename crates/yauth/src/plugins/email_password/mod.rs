@@ -5,8 +5,9 @@ mod plugin;
 pub mod policy;
 mod routes;
 
+pub use crate::login::LoginResponse;
 pub use plugin::{EmailPasswordConfig, EmailPasswordPlugin};
 pub use routes::{
-    ChangePasswordRequest, EmailRequest, LoginRequest, LoginResponse, RegisterRequest,
-    ResetPasswordRequest, TokenRequest,
+    ChangePasswordRequest, EmailRequest, LoginRequest, RegisterRequest, ResetPasswordRequest,
+    TokenRequest,
 };

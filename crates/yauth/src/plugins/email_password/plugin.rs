@@ -100,7 +100,7 @@ impl YAuthBuilder {
             plugin: Arc::new(EmailPasswordPlugin {
                 inner: Arc::new(Inner { config, hibp }),
             }),
-            requires: Some("email-password"),
+            id: Some(crate::builder::PluginId::EmailPassword),
             sends_email: true,
         })
     }

@@ -2,9 +2,9 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -12,7 +12,7 @@ use yauth_entity::{EmailVerification, PasswordReset, User, UserUpdate, new_id, n
 use yauth_store::constraint;
 
 use super::plugin::{EpState, validate_email};
-use crate::auth::{AuthMethod, AuthUser};
+use crate::auth::AuthUser;
 use crate::crypto::{dummy_verify, hash_password, hash_token, random_token, verify_password};
 use crate::email::{
     AccountExistsContext, PasswordChangedContext, PasswordResetContext, VerifyEmailContext,
@@ -21,6 +21,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::events::{AuthEvent, EventContext, EventResponse};
 use crate::extract::{ClientInfo, Json};
 use crate::input::{self, Validate, limits};
+use crate::login::{LoginMethod, LoginResponse};
 use crate::routes::core::MessageResponse;
 
 pub(crate) fn public(state: EpState) -> OpenApiRouter {
@@ -219,17 +220,6 @@ impl Validate for LoginRequest {
     }
 }
 
-/// The outcome of a login.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LoginResponse {
-    /// The signed-in user; absent when MFA is still required.
-    pub user: Option<AuthUser>,
-    /// Whether a second factor must be verified (at `/mfa/verify`) before a session exists.
-    pub mfa_required: bool,
-    /// The pending login to complete with MFA.
-    pub pending_session_id: Option<String>,
-}
-
 /// Signs in with email and password and sets the session cookie.
 #[utoipa::path(post, path = "/login", tag = "email-password", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
@@ -283,63 +273,17 @@ async fn login(
             .await;
         return Err(blocked(answer).unwrap_or_else(invalid));
     }
-    let now = core.now();
-    if user.is_banned_at(now) {
-        return Err(ApiError::forbidden(
-            "account_banned",
-            "This account is banned.",
-        ));
-    }
     if s.ep.config.require_email_verification && !user.email_verified {
         return Err(ApiError::forbidden(
             "email_not_verified",
             "Verify your email address before signing in.",
         ));
     }
-    match core
-        .emit(
-            AuthEvent::LoginSucceeded {
-                user_id: user.id,
-                method: "password",
-            },
-            &ctx,
-        )
-        .await
-    {
-        EventResponse::Continue => {}
-        EventResponse::RequireMfa { pending_session_id } => {
-            return Ok(axum::Json(LoginResponse {
-                user: None,
-                mfa_required: true,
-                pending_session_id: Some(pending_session_id),
-            })
-            .into_response());
-        }
-        block => return Err(blocked(block).unwrap_or_else(invalid)),
-    }
-    let (token, session) = core
-        .create_session(&user, &client, body.remember_me, None)
-        .await?;
-    core.emit(
-        AuthEvent::SessionCreated {
-            user_id: user.id,
-            session_id: session.id,
-        },
-        &ctx,
-    )
-    .await;
-    let cookie = core.session_cookie(token, core.cookie_max_age(body.remember_me));
-    let mut me = AuthUser::from_user(&user, AuthMethod::Session, None);
-    me.session_id = Some(session.id);
-    Ok((
-        jar.add(cookie),
-        axum::Json(LoginResponse {
-            user: Some(me),
-            mfa_required: false,
-            pending_session_id: None,
-        }),
-    )
-        .into_response())
+    let method = LoginMethod {
+        name: "password",
+        remember_me: body.remember_me,
+    };
+    core.complete_login(&user, method, &client, jar).await
 }
 
 /// A plugin's `Block` as an error.
@@ -641,6 +585,7 @@ async fn change_password(
     Json(body): Json<ChangePasswordRequest>,
 ) -> ApiResult<axum::Json<MessageResponse>> {
     let core = &s.core;
+    core.require_recent_authentication(&me)?;
     let limit = core.config().rate_limits.login;
     core.rate_limit("change-password", &format!("user:{}", me.id), limit)
         .await?;

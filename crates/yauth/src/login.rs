@@ -1,0 +1,112 @@
+//! The one way every sign-in ends, whichever plugin checked the credential: password, passkey,
+//! magic link, OAuth callback, MFA verification.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yauth_entity::User;
+
+use crate::auth::{AuthMethod, AuthUser};
+use crate::error::ApiError;
+use crate::events::{AuthEvent, EventResponse};
+use crate::extract::ClientInfo;
+use crate::state::YAuthState;
+
+/// The outcome of a login.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// The signed-in user; absent when MFA is still required.
+    pub user: Option<AuthUser>,
+    /// Whether a second factor must be verified (at `/mfa/verify`) before a session exists.
+    pub mfa_required: bool,
+    /// The pending login to complete with MFA.
+    pub pending_session_id: Option<String>,
+}
+
+/// How a sign-in was proven, for [`YAuthState::complete_login`].
+#[derive(Debug, Clone, Copy)]
+pub struct LoginMethod {
+    /// The event's `method` (`password`, `passkey`, `magic_link`, `oauth`, `mfa`).
+    pub name: &'static str,
+    /// Keep the session for `remember_me_ttl` with a persistent cookie.
+    pub remember_me: bool,
+}
+
+impl YAuthState {
+    /// Finishes a sign-in whose credential the calling plugin has checked: refuses banned
+    /// accounts, emits `LoginSucceeded` and honours a plugin's `RequireMfa` or `Block`, creates
+    /// the session (recording the client for binding), emits `SessionCreated`, sets the cookie
+    /// and answers with the user. No plugin creates sessions any other way.
+    pub async fn complete_login(
+        &self,
+        user: &User,
+        method: LoginMethod,
+        client: &ClientInfo,
+        jar: CookieJar,
+    ) -> Result<Response, ApiError> {
+        if user.is_banned_at(self.now()) {
+            return Err(ApiError::forbidden(
+                "account_banned",
+                "This account is banned.",
+            ));
+        }
+        let ctx = client.event_context();
+        let answer = self
+            .emit(
+                AuthEvent::LoginSucceeded {
+                    user_id: user.id,
+                    method: method.name,
+                },
+                &ctx,
+            )
+            .await;
+        match answer {
+            EventResponse::Continue => {}
+            EventResponse::RequireMfa { pending_session_id } => {
+                return Ok(axum::Json(LoginResponse {
+                    user: None,
+                    mfa_required: true,
+                    pending_session_id: Some(pending_session_id),
+                })
+                .into_response());
+            }
+            EventResponse::Block {
+                status,
+                code,
+                message,
+            } => {
+                return Err(ApiError::new(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+                    code,
+                    message,
+                ));
+            }
+        }
+        let (token, session) = self
+            .create_session(user, client, method.remember_me, None)
+            .await?;
+        self.emit(
+            AuthEvent::SessionCreated {
+                user_id: user.id,
+                session_id: session.id,
+            },
+            &ctx,
+        )
+        .await;
+        let cookie = self.session_cookie(token, self.cookie_max_age(method.remember_me));
+        let mut me = AuthUser::from_user(user, AuthMethod::Session, None);
+        me.session_id = Some(session.id);
+        me.authenticated_at = Some(session.created_at);
+        Ok((
+            jar.add(cookie),
+            axum::Json(LoginResponse {
+                user: Some(me),
+                mfa_required: false,
+                pending_session_id: None,
+            }),
+        )
+            .into_response())
+    }
+}
