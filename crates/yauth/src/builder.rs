@@ -153,6 +153,11 @@ impl YAuthBuilder {
         self
     }
 
+    /// The backend's repositories, for plugins to resolve theirs when they are added.
+    pub(crate) fn repositories(&self) -> &Repositories {
+        &self.repos
+    }
+
     pub(crate) fn add_builtin(mut self, pending: PendingPlugin) -> Self {
         self.plugins.push(pending);
         self

@@ -58,7 +58,7 @@ pub use error::{ApiError, ApiResult};
 pub use events::{AuthEvent, EventContext, EventResponse};
 #[cfg(feature = "openapi")]
 pub use openapi_doc::full_openapi_json;
-pub use plugin::{Authenticator, YAuthPlugin};
+pub use plugin::{Authenticator, PluginState, YAuthPlugin};
 pub use state::YAuthState;
 
 pub use yauth_entity as entity;

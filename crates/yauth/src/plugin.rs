@@ -90,3 +90,35 @@ pub trait Authenticator: Send + Sync + 'static {
         state: &YAuthState,
     ) -> Result<Option<AuthUser>, ApiError>;
 }
+
+/// The state of a plugin's handlers: the core state and the plugin's own part (its config and
+/// the repositories it resolved when it was added). Handlers take `State<PluginState<P>>`, and
+/// anything that needs the core state gets it through `FromRef`.
+pub struct PluginState<P> {
+    /// The core state.
+    pub core: YAuthState,
+    /// The plugin's own state.
+    pub plugin: Arc<P>,
+}
+
+impl<P> PluginState<P> {
+    /// The state of a plugin with `plugin` as its own part.
+    pub fn new(core: YAuthState, plugin: Arc<P>) -> Self {
+        Self { core, plugin }
+    }
+}
+
+impl<P> Clone for PluginState<P> {
+    fn clone(&self) -> Self {
+        Self {
+            core: self.core.clone(),
+            plugin: self.plugin.clone(),
+        }
+    }
+}
+
+impl<P> axum::extract::FromRef<PluginState<P>> for YAuthState {
+    fn from_ref(state: &PluginState<P>) -> Self {
+        state.core.clone()
+    }
+}

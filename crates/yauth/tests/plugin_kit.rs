@@ -59,7 +59,10 @@ async fn an_unknown_plugin_name_never_passes() {
         .unwrap_err();
     assert!(matches!(err, BuildError::UnknownPlugin { ref name, .. } if name == "email-pasword"));
     assert!(err.to_string().contains("email-pasword"), "{err}");
-    assert!(err.to_string().contains("email-password"), "lists the known names: {err}");
+    assert!(
+        err.to_string().contains("email-password"),
+        "lists the known names: {err}"
+    );
 }
 
 /// A backend that lacks the email-password tables.
@@ -106,15 +109,25 @@ async fn a_stale_session_needs_a_fresh_sign_in_to_change_the_password() {
             .cookie(cookie)
             .json(json!({"current_password": PASSWORD, "new_password": new}))
     };
-    let r = change(&stale, "a-brand-new-password-77").send(&app.router).await;
+    let r = change(&stale, "a-brand-new-password-77")
+        .send(&app.router)
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
     assert_eq!(r.code(), "reauthentication_required");
     // The stale session still works for everything else.
-    let r = req(Method::GET, "/session").cookie(&stale).send(&app.router).await;
+    let r = req(Method::GET, "/session")
+        .cookie(&stale)
+        .send(&app.router)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     // Right after signing in again, the same operation is accepted.
-    let fresh = login(&app, &email, PASSWORD).await.session_cookie().unwrap();
-    let r = change(&fresh, "a-brand-new-password-77").send(&app.router).await;
+    let fresh = login(&app, &email, PASSWORD)
+        .await
+        .session_cookie()
+        .unwrap();
+    let r = change(&fresh, "a-brand-new-password-77")
+        .send(&app.router)
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
 }
 

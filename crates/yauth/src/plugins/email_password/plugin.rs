@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRef;
 use time::Duration;
 use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
@@ -15,7 +14,7 @@ use super::policy::PasswordPolicyConfig;
 use crate::builder::{BuildError, PendingPlugin, YAuthBuilder};
 use crate::crypto::verify_password;
 use crate::error::ApiError;
-use crate::plugin::YAuthPlugin;
+use crate::plugin::{PluginState, YAuthPlugin};
 use crate::state::YAuthState;
 
 /// Settings of the email-password plugin.
@@ -48,6 +47,8 @@ impl Default for EmailPasswordConfig {
 pub(crate) struct Inner {
     pub config: EmailPasswordConfig,
     pub hibp: Option<HibpChecker>,
+    /// Resolved from the backend when the plugin was added.
+    pub repo: Arc<dyn EmailPasswordRepository>,
 }
 
 /// The plugin itself; added with [`YAuthBuilder::with_email_password`].
@@ -55,18 +56,8 @@ pub struct EmailPasswordPlugin {
     inner: Arc<Inner>,
 }
 
-/// State of the plugin's handlers: the core state plus the plugin's settings.
-#[derive(Clone)]
-pub(crate) struct EpState {
-    pub core: YAuthState,
-    pub ep: Arc<Inner>,
-}
-
-impl FromRef<EpState> for YAuthState {
-    fn from_ref(state: &EpState) -> Self {
-        state.core.clone()
-    }
-}
+/// State of the plugin's handlers.
+pub(crate) type EpState = PluginState<Inner>;
 
 impl YAuthBuilder {
     /// Enables registration, login, email verification and password management.
@@ -96,9 +87,15 @@ impl YAuthBuilder {
         } else {
             None
         };
+        let Some(repo) = self.repositories().email_password.clone() else {
+            return self.add_error(BuildError::MissingRepository {
+                plugin: "email-password",
+                tables: crate::builder::PluginId::EmailPassword.tables(),
+            });
+        };
         self.add_builtin(PendingPlugin {
             plugin: Arc::new(EmailPasswordPlugin {
-                inner: Arc::new(Inner { config, hibp }),
+                inner: Arc::new(Inner { config, hibp, repo }),
             }),
             id: Some(crate::builder::PluginId::EmailPassword),
             sends_email: true,
@@ -122,18 +119,13 @@ impl YAuthPlugin for EmailPasswordPlugin {
 
 impl EmailPasswordPlugin {
     fn state(&self, core: &YAuthState) -> EpState {
-        EpState {
-            core: core.clone(),
-            ep: self.inner.clone(),
-        }
+        PluginState::new(core.clone(), self.inner.clone())
     }
 }
 
-impl EpState {
-    pub(crate) fn repo(&self) -> Result<Arc<dyn EmailPasswordRepository>, ApiError> {
-        // The builder refused to start without this repository, so this cannot fail at runtime.
-        yauth_store::require(&self.core.repos().email_password, "email-password")
-            .map_err(ApiError::from)
+impl PluginState<Inner> {
+    pub(crate) fn repo(&self) -> &Arc<dyn EmailPasswordRepository> {
+        &self.plugin.repo
     }
 
     /// Policy and breach checks for a new password (before any account is touched).
@@ -142,7 +134,7 @@ impl EpState {
         password: &str,
         email: &str,
     ) -> Result<(), ApiError> {
-        if let Err(violations) = self.ep.config.policy.check(password, email) {
+        if let Err(violations) = self.plugin.config.policy.check(password, email) {
             let message = violations
                 .iter()
                 .map(|v| v.message())
@@ -150,7 +142,7 @@ impl EpState {
                 .join(" ");
             return Err(ApiError::bad_request("weak_password", message));
         }
-        if let Some(hibp) = &self.ep.hibp {
+        if let Some(hibp) = &self.plugin.hibp {
             let check = hibp.check(password).await;
             if matches!(check, BreachCheck::Unavailable) {
                 tracing::warn!("breached-password check unavailable");
@@ -172,11 +164,11 @@ impl EpState {
         user_id: Uuid,
         password: &str,
     ) -> Result<(), ApiError> {
-        let keep = self.ep.config.policy.password_history_count;
+        let keep = self.plugin.config.policy.password_history_count;
         if keep == 0 {
             return Ok(());
         }
-        let repo = self.repo()?;
+        let repo = self.repo();
         let mut hashes = Vec::new();
         if let Some(current) = repo.find_password(user_id).await? {
             hashes.push(current.password_hash);
@@ -204,9 +196,9 @@ impl EpState {
         user_id: Uuid,
         new_hash: String,
     ) -> Result<(), ApiError> {
-        let repo = self.repo()?;
+        let repo = self.repo();
         let now = self.core.now();
-        let keep = self.ep.config.policy.password_history_count;
+        let keep = self.plugin.config.policy.password_history_count;
         if keep > 0
             && let Some(old) = repo.find_password(user_id).await?
         {

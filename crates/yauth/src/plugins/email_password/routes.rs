@@ -142,7 +142,7 @@ async fn finish_registration(
     }
     core.emit(AuthEvent::UserRegistered { user_id: user.id }, ctx)
         .await;
-    if s.ep.config.require_email_verification {
+    if s.plugin.config.require_email_verification {
         send_verification(s, user).await?;
     }
     Ok(())
@@ -178,8 +178,8 @@ async fn send_verification(s: &EpState, user: &User) -> Result<(), ApiError> {
     let core = &s.core;
     let now = core.now();
     let token = random_token();
-    let ttl = s.ep.config.verification_ttl;
-    s.repo()?
+    let ttl = s.plugin.config.verification_ttl;
+    s.repo()
         .create_email_verification(&EmailVerification {
             id: new_id(),
             user_id: user.id,
@@ -246,7 +246,7 @@ async fn login(
     // The password lookup runs for unknown addresses too (for an id no user has), so both cases
     // make the same storage calls and take the same time.
     let stored = s
-        .repo()?
+        .repo()
         .find_password(user.as_ref().map_or(uuid::Uuid::nil(), |u| u.id))
         .await?;
     let (Some(user), Some(stored)) = (user, stored) else {
@@ -273,7 +273,7 @@ async fn login(
             .await;
         return Err(blocked(answer).unwrap_or_else(invalid));
     }
-    if s.ep.config.require_email_verification && !user.email_verified {
+    if s.plugin.config.require_email_verification && !user.email_verified {
         return Err(ApiError::forbidden(
             "email_not_verified",
             "Verify your email address before signing in.",
@@ -330,7 +330,7 @@ async fn verify_email(
     core.rate_limit_client("token", &client, limit).await?;
     let now = core.now();
     let Some(verification) = s
-        .repo()?
+        .repo()
         .consume_email_verification(&hash_token(&body.token), now)
         .await?
     else {
@@ -394,7 +394,7 @@ async fn resend_verification(
         if let Some(user) = s.core.repos().users.find_user_by_email(&email).await?
             && !user.email_verified
         {
-            s.repo()?.delete_email_verifications(user.id).await?;
+            s.repo().delete_email_verifications(user.id).await?;
             send_verification(&s, &user).await?;
         }
         Ok(())
@@ -442,10 +442,10 @@ async fn forgot_password(
         let Some(user) = core.repos().users.find_user_by_email(&email).await? else {
             return Ok(());
         };
-        let repo = s.repo()?;
+        let repo = s.repo();
         let now = core.now();
         let token = random_token();
-        let ttl = s.ep.config.reset_ttl;
+        let ttl = s.plugin.config.reset_ttl;
         // One live reset link at a time: a new request invalidates the older ones.
         repo.delete_password_resets(user.id).await?;
         repo.create_password_reset(&PasswordReset {
@@ -508,7 +508,7 @@ async fn reset_password(
     s.check_new_password(&body.password, "").await?;
     let now = core.now();
     let Some(reset) = s
-        .repo()?
+        .repo()
         .consume_password_reset(&hash_token(&body.token), now)
         .await?
     else {
@@ -592,7 +592,7 @@ async fn change_password(
     let Some(user) = core.repos().users.find_user(me.id).await? else {
         return Err(ApiError::unauthorized());
     };
-    let current = s.repo()?.find_password(user.id).await?;
+    let current = s.repo().find_password(user.id).await?;
     let current_ok = match &current {
         Some(c) => verify_password(&c.password_hash, &body.current_password).await?,
         None => dummy_verify(&body.current_password).await?,
