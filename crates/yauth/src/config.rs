@@ -71,33 +71,31 @@ impl RateLimit {
     }
 }
 
-/// Rate limits per operation. Each applies per client IP (IPv6 by /64) and, where the operation
-/// names an account, per account too: never one bucket for the whole site.
+/// Rate limiting as a whole. Each plugin sets the limits of its own operations in its own
+/// configuration (e.g. `EmailPasswordConfig::rate_limits`); every limit applies per client IP
+/// (IPv6 by /64) and, where the operation names an account, per account too: never one bucket
+/// for the whole site.
 #[derive(Debug, Clone)]
 pub struct RateLimitConfig {
     /// Turn every limit off (tests and trusted internal deployments only).
     pub enabled: bool,
-    /// Login attempts.
-    pub login: RateLimit,
-    /// Registrations.
-    pub register: RateLimit,
-    /// Password-reset requests.
-    pub forgot_password: RateLimit,
-    /// Verification-email resends.
-    pub resend_verification: RateLimit,
-    /// Token submissions (verify email, reset password).
-    pub token_submit: RateLimit,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self {
-            enabled: true,
-            login: RateLimit::new(10, Duration::minutes(1)),
-            register: RateLimit::new(5, Duration::minutes(10)),
-            forgot_password: RateLimit::new(5, Duration::minutes(15)),
-            resend_verification: RateLimit::new(5, Duration::minutes(15)),
-            token_submit: RateLimit::new(20, Duration::minutes(10)),
+        Self { enabled: true }
+    }
+}
+
+impl RateLimit {
+    /// Checks that the limit can ever admit a request; `name` is used in the error.
+    pub(crate) fn validate(self, name: &str) -> Result<(), String> {
+        if self.max == 0 || self.window <= Duration::ZERO {
+            Err(format!(
+                "rate limit {name} needs max > 0 and a positive window"
+            ))
+        } else {
+            Ok(())
         }
     }
 }
@@ -224,20 +222,6 @@ impl YAuthConfig {
                 "cookie_name {:?} must be non-empty ASCII letters, digits, '_' or '-'",
                 s.cookie_name
             )));
-        }
-        let r = &self.rate_limits;
-        for (name, limit) in [
-            ("login", r.login),
-            ("register", r.register),
-            ("forgot_password", r.forgot_password),
-            ("resend_verification", r.resend_verification),
-            ("token_submit", r.token_submit),
-        ] {
-            if limit.max == 0 || limit.window <= Duration::ZERO {
-                return Err(Invalid(format!(
-                    "rate limit {name} needs max > 0 and a positive window"
-                )));
-            }
         }
         let mut origins = vec![origin_of(&base)];
         for origin in &self.trusted_origins {

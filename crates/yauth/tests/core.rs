@@ -273,9 +273,9 @@ async fn login_rate_limit_is_per_ip_and_per_account() {
 
 #[tokio::test]
 async fn ipv6_clients_share_a_bucket_per_64() {
-    let mut config = test_config(ORIGIN);
-    config.rate_limits.forgot_password = yauth::RateLimit::new(2, Duration::minutes(15));
-    let app = app_with(config, ep_config(), |b| b).await;
+    let mut ep = ep_config();
+    ep.rate_limits.forgot_password = yauth::RateLimit::new(2, Duration::minutes(15));
+    let app = app_with(test_config(ORIGIN), ep, |b| b).await;
     let send = |ip: &str| {
         req(Method::POST, "/forgot-password")
             .ip(ip)
@@ -303,8 +303,9 @@ async fn ipv6_clients_share_a_bucket_per_64() {
 async fn forwarded_for_is_only_believed_from_trusted_proxies() {
     let mut config = test_config(ORIGIN);
     config.trusted_proxies = vec!["10.0.0.0/8".into()];
-    config.rate_limits.forgot_password = yauth::RateLimit::new(1, Duration::minutes(15));
-    let app = app_with(config, ep_config(), |b| b).await;
+    let mut ep = ep_config();
+    ep.rate_limits.forgot_password = yauth::RateLimit::new(1, Duration::minutes(15));
+    let app = app_with(config, ep, |b| b).await;
     let send = |peer: &str, xff: &str| {
         req(Method::POST, "/forgot-password")
             .ip(peer)

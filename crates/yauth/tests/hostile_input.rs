@@ -42,16 +42,16 @@ on_every_family!(
 /// The app on `family` with rate limits on (their keys must survive hostile subjects too).
 async fn app_for(family: Family) -> Option<TestApp> {
     let backend = backends::backend("hostile", family).await?;
-    let mut config = test_config(ORIGIN);
     // On, but high: the database outlives one run, and its counters with it.
     let generous = yauth::RateLimit::new(100_000, time::Duration::minutes(1));
-    let limits = &mut config.rate_limits;
+    let mut ep = ep_config();
+    let limits = &mut ep.rate_limits;
     limits.login = generous;
     limits.register = generous;
     limits.forgot_password = generous;
     limits.resend_verification = generous;
     limits.token_submit = generous;
-    Some(app_on(backend, config, ep_config(), |b| b).await)
+    Some(app_on(backend, test_config(ORIGIN), ep, |b| b).await)
 }
 
 /// A fresh client address per request, so the rate limits never mask what a case checks.

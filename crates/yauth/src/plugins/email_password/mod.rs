@@ -1,12 +1,14 @@
 //! The email-password plugin: registration, login, verification and password management.
 
+mod config;
 pub mod hibp;
 mod plugin;
 pub mod policy;
 mod routes;
 
 pub use crate::login::LoginResponse;
-pub use plugin::{EmailPasswordConfig, EmailPasswordPlugin};
+pub use config::{EmailPasswordConfig, EmailPasswordRateLimits};
+pub use plugin::EmailPasswordPlugin;
 pub use routes::{
     ChangePasswordRequest, EmailRequest, LoginRequest, RegisterRequest, ResetPasswordRequest,
     TokenRequest,

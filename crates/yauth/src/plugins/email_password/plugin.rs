@@ -1,5 +1,5 @@
-//! The email-password plugin: configuration, registration with the builder, and the password
-//! rules shared by its routes.
+//! The email-password plugin: registration with the builder, its handlers' state, and the
+//! password rules shared by its routes.
 
 use std::sync::Arc;
 
@@ -9,40 +9,13 @@ use uuid::Uuid;
 use yauth_entity::{PasswordCredential, PasswordHistoryEntry, new_id};
 use yauth_store::EmailPasswordRepository;
 
-use super::hibp::{BreachCheck, HibpChecker, HibpConfig};
-use super::policy::PasswordPolicyConfig;
+use super::config::EmailPasswordConfig;
+use super::hibp::{BreachCheck, HibpChecker};
 use crate::builder::{BuildError, PendingPlugin, YAuthBuilder};
 use crate::crypto::verify_password;
 use crate::error::ApiError;
 use crate::plugin::{PluginState, YAuthPlugin};
 use crate::state::YAuthState;
-
-/// Settings of the email-password plugin.
-#[derive(Debug, Clone)]
-pub struct EmailPasswordConfig {
-    /// Refuse login until the email is verified (default: true).
-    pub require_email_verification: bool,
-    /// Lifetime of verification links (default: 24 hours).
-    pub verification_ttl: Duration,
-    /// Lifetime of password-reset links (default: 30 minutes).
-    pub reset_ttl: Duration,
-    /// Password rules.
-    pub policy: PasswordPolicyConfig,
-    /// Breached-password check against the HaveIBeenPwned range API.
-    pub hibp: HibpConfig,
-}
-
-impl Default for EmailPasswordConfig {
-    fn default() -> Self {
-        Self {
-            require_email_verification: true,
-            verification_ttl: Duration::hours(24),
-            reset_ttl: Duration::minutes(30),
-            policy: PasswordPolicyConfig::default(),
-            hibp: HibpConfig::default(),
-        }
-    }
-}
 
 pub(crate) struct Inner {
     pub config: EmailPasswordConfig,
@@ -63,6 +36,12 @@ impl YAuthBuilder {
     /// Enables registration, login, email verification and password management.
     pub fn with_email_password(self, config: EmailPasswordConfig) -> Self {
         if let Err(message) = config.policy.validate_config() {
+            return self.add_error(BuildError::InvalidPluginConfig {
+                plugin: "email-password",
+                message,
+            });
+        }
+        if let Err(message) = config.rate_limits.validate() {
             return self.add_error(BuildError::InvalidPluginConfig {
                 plugin: "email-password",
                 message,

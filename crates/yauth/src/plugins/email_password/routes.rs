@@ -77,7 +77,7 @@ async fn register(
     Json(body): Json<RegisterRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<MessageResponse>)> {
     let core = &s.core;
-    let limit = core.config().rate_limits.register;
+    let limit = s.plugin.config.rate_limits.register;
     core.rate_limit_client("register", &client, limit).await?;
     let email = normalize_email(&body.email);
     validate_email(&email)?;
@@ -233,7 +233,7 @@ async fn login(
 ) -> ApiResult<Response> {
     let core = &s.core;
     crate::auth::check_origin_if_present(core, &headers)?;
-    let limit = core.config().rate_limits.login;
+    let limit = s.plugin.config.rate_limits.login;
     core.rate_limit_client("login", &client, limit).await?;
     let email = normalize_email(&body.email);
     core.rate_limit("login", &format!("email:{email}"), limit)
@@ -326,7 +326,7 @@ async fn verify_email(
     Json(body): Json<TokenRequest>,
 ) -> ApiResult<axum::Json<MessageResponse>> {
     let core = &s.core;
-    let limit = core.config().rate_limits.token_submit;
+    let limit = s.plugin.config.rate_limits.token_submit;
     core.rate_limit_client("token", &client, limit).await?;
     let now = core.now();
     let Some(verification) = s
@@ -383,7 +383,7 @@ async fn resend_verification(
     Json(body): Json<EmailRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<MessageResponse>)> {
     let core = &s.core;
-    let limit = core.config().rate_limits.resend_verification;
+    let limit = s.plugin.config.rate_limits.resend_verification;
     let email = normalize_email(&body.email);
     core.rate_limit_client("resend", &client, limit).await?;
     core.rate_limit("resend", &format!("email:{email}"), limit)
@@ -429,7 +429,7 @@ async fn forgot_password(
     Json(body): Json<EmailRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<MessageResponse>)> {
     let core = &s.core;
-    let limit = core.config().rate_limits.forgot_password;
+    let limit = s.plugin.config.rate_limits.forgot_password;
     let email = normalize_email(&body.email);
     core.rate_limit_client("forgot", &client, limit).await?;
     core.rate_limit("forgot", &format!("email:{email}"), limit)
@@ -502,7 +502,7 @@ async fn reset_password(
     Json(body): Json<ResetPasswordRequest>,
 ) -> ApiResult<axum::Json<MessageResponse>> {
     let core = &s.core;
-    let limit = core.config().rate_limits.token_submit;
+    let limit = s.plugin.config.rate_limits.token_submit;
     core.rate_limit_client("token", &client, limit).await?;
     // Check the password first, so a weak one does not burn the single-use token.
     s.check_new_password(&body.password, "").await?;
@@ -586,7 +586,7 @@ async fn change_password(
 ) -> ApiResult<axum::Json<MessageResponse>> {
     let core = &s.core;
     core.require_recent_authentication(&me)?;
-    let limit = core.config().rate_limits.login;
+    let limit = s.plugin.config.rate_limits.login;
     core.rate_limit("change-password", &format!("user:{}", me.id), limit)
         .await?;
     let Some(user) = core.repos().users.find_user(me.id).await? else {
