@@ -72,3 +72,8 @@ pub mod prelude {
     pub use crate::plugins::email_password::EmailPasswordConfig;
     pub use crate::{AuthUser, RequireAdmin, YAuth, YAuthBuilder, YAuthConfig};
 }
+
+/// `docs/plugins.md`, compiled and run as a doctest so its example cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/plugins.md")]
+pub struct PluginsGuide;
