@@ -275,14 +275,14 @@ fn assemble(state: &YAuthState) -> (Router, OpenApi) {
         public = public.merge(plugin.public_routes(state));
         protected = protected.merge(plugin.protected_routes(state));
     }
-    let protected = crate::openapi::require_session(protected).route_layer(
+    let protected = crate::openapi::require_authentication(protected, state).route_layer(
         axum::middleware::from_fn_with_state(state.clone(), require_auth),
     );
     let (router, mut openapi) = OpenApiRouter::with_openapi(crate::openapi::base_document())
         .merge(public)
         .merge(protected)
         .split_for_parts();
-    crate::openapi::finish(&mut openapi);
+    crate::openapi::finish(&mut openapi, state);
     (router, openapi)
 }
 

@@ -7,6 +7,8 @@ use utoipa::openapi::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::state::YAuthState;
+
 /// Title, version and security schemes.
 pub(crate) fn base_document() -> OpenApi {
     OpenApiBuilder::new()
@@ -22,20 +24,33 @@ pub(crate) fn base_document() -> OpenApi {
         .build()
 }
 
-/// Adds the security schemes and the errors every operation of a kind can answer, once every
-/// route is in.
-pub(crate) fn finish(doc: &mut OpenApi) {
+/// Adds the security schemes (the session cookie, under the name the deployment really uses,
+/// and every plugin's) and the errors every operation of a kind can answer, once every route is
+/// in.
+pub(crate) fn finish(doc: &mut OpenApi, state: &YAuthState) {
     document_common_errors(doc);
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "session",
-        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("yauth_session"))),
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+            state.derived().cookie_name.clone(),
+        ))),
     );
+    for plugin in state.plugins() {
+        for (name, scheme) in plugin.security_schemes() {
+            components.add_security_scheme(name, scheme);
+        }
+    }
 }
 
-/// Marks every operation of the protected router as requiring authentication, so generated
-/// clients know which calls need the session cookie.
-pub(crate) fn require_session(router: OpenApiRouter) -> OpenApiRouter {
+/// Marks every operation of the protected router as requiring authentication: the session
+/// cookie, or any scheme a plugin's authenticator accepts (bearer tokens, API keys), each an
+/// alternative, so generated clients know which calls need which credential.
+pub(crate) fn require_authentication(router: OpenApiRouter, state: &YAuthState) -> OpenApiRouter {
+    let mut schemes = vec!["session"];
+    for plugin in state.plugins() {
+        schemes.extend(plugin.security_schemes().into_iter().map(|(name, _)| name));
+    }
     let mut router = router;
     for item in router.get_openapi_mut().paths.paths.values_mut() {
         for operation in [
@@ -48,10 +63,10 @@ pub(crate) fn require_session(router: OpenApiRouter) -> OpenApiRouter {
         .into_iter()
         .flatten()
         {
-            operation
-                .security
-                .get_or_insert_with(Vec::new)
-                .push(SecurityRequirement::new("session", Vec::<String>::new()));
+            let security = operation.security.get_or_insert_with(Vec::new);
+            for scheme in &schemes {
+                security.push(SecurityRequirement::new(*scheme, Vec::<String>::new()));
+            }
         }
     }
     router

@@ -63,6 +63,13 @@ pub trait YAuthPlugin: Send + Sync + 'static {
         OpenApiRouter::new()
     }
 
+    /// The OpenAPI security schemes this plugin's authenticator accepts (e.g. `("bearer", ..)`).
+    /// Each is added to the document, and every protected operation lists it as an
+    /// alternative to the session cookie.
+    fn security_schemes(&self) -> Vec<(&'static str, utoipa::openapi::security::SecurityScheme)> {
+        Vec::new()
+    }
+
     /// A way to authenticate requests (bearer tokens, API keys), tried after the session cookie.
     fn authenticator(&self) -> Option<Arc<dyn Authenticator>> {
         None

@@ -141,3 +141,37 @@ async fn the_step_up_age_is_configurable_and_validated() {
         .unwrap_err();
     assert!(err.to_string().contains("reauthentication_age"), "{err}");
 }
+
+struct KeyAuth;
+
+impl YAuthPlugin for KeyAuth {
+    fn name(&self) -> &'static str {
+        "key-auth"
+    }
+    fn security_schemes(&self) -> Vec<(&'static str, utoipa::openapi::security::SecurityScheme)> {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        vec![(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
+        )]
+    }
+}
+
+#[tokio::test]
+async fn protected_operations_list_every_plugins_scheme_and_the_real_cookie_name() {
+    let yauth = YAuthBuilder::new(
+        InMemoryBackend::new(),
+        test_config("https://app.example.com"),
+    )
+    .with_plugin(Box::new(KeyAuth))
+    .build()
+    .await
+    .unwrap();
+    let doc = serde_json::to_value(yauth.openapi()).unwrap();
+    let security = &doc["paths"]["/session"]["get"]["security"];
+    assert_eq!(security, &json!([{"session": []}, {"api_key": []}]));
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["api_key"]["name"], "X-Api-Key");
+    // Secure cookies carry the __Host- prefix, and the document says so.
+    assert_eq!(schemes["session"]["name"], "__Host-yauth_session");
+}
