@@ -35,7 +35,7 @@ dialects=("$@")
 
 plugins=email-password,passkey,mfa,oauth,bearer,api-key,magic-link,oauth2-server,account-lockout,webhooks,oidc
 (cd "$root" && cargo build --quiet -p cargo-yauth)
-cargo_yauth="$root/target/debug/cargo-yauth"
+cargo_yauth="${CARGO_TARGET_DIR:-$root/target}/debug/cargo-yauth"
 
 # The up migration `cargo yauth generate` writes for sqlx and the dialect.
 migration() {

@@ -156,6 +156,20 @@ impl<D: Dialect> EmailPasswordRepository for Store<D> {
         .map(drop)
     }
 
+    async fn find_password_reset(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<PasswordReset>> {
+        self.opt(
+            self.q("SELECT * FROM {p}password_resets \
+                 WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?")
+                .text(token_hash)
+                .ts(now),
+        )
+        .await
+    }
+
     async fn consume_password_reset(
         &self,
         token_hash: &str,

@@ -176,6 +176,22 @@ impl EmailPasswordRepository for Db {
         .await
     }
 
+    async fn find_password_reset(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<PasswordReset>> {
+        use pr::Column as C;
+        let mut q = self.select(pr::Entity);
+        q.and_where(Expr::col(C::TokenHash).eq(token_hash))
+            .and_where(Expr::col(C::UsedAt).is_null())
+            .and_where(Expr::col(C::ExpiresAt).gt(now));
+        Ok(self
+            .one::<pr::Model, _, _>(&self.conn, &q)
+            .await?
+            .map(to_reset))
+    }
+
     async fn consume_password_reset(
         &self,
         token_hash: &str,

@@ -124,6 +124,19 @@ macro_rules! email_password {
                     Ok(())
                 }
 
+                async fn find_password_reset(
+                    &self,
+                    token_hash: &str,
+                    now: OffsetDateTime,
+                ) -> StoreResult<Option<PasswordReset>> {
+                    let row = sql!($d, query_as(PasswordResetRow), [token_hash, c::time(now)],
+                        pg: r#"SELECT id, user_id, token_hash, expires_at, used_at, created_at FROM yauth_password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"#,
+                        mysql: r#"SELECT id, user_id, token_hash, expires_at, used_at, created_at FROM yauth_password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?"#,
+                        sqlite: r#"SELECT id, user_id, token_hash, expires_at, used_at, created_at FROM yauth_password_resets WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2"#)
+                    .fetch_optional(&self.pool).await.map_err(db_err)?;
+                    entity(row)
+                }
+
                 async fn consume_password_reset(
                     &self,
                     token_hash: &str,

@@ -106,6 +106,19 @@ impl EmailPasswordRepository for MemoryStore {
         Ok(())
     }
 
+    async fn find_password_reset(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<PasswordReset>> {
+        let st = self.state.read();
+        Ok(st
+            .password_resets
+            .get(token_hash)
+            .filter(|r| r.used_at.is_none() && r.expires_at > now)
+            .cloned())
+    }
+
     async fn consume_password_reset(
         &self,
         token_hash: &str,

@@ -47,6 +47,16 @@ pub trait EmailPasswordRepository: Send + Sync {
     /// Stores a reset request. Errors: `NotFound` (user), `Conflict(password_resets.token_hash)`.
     async fn create_password_reset(&self, reset: &PasswordReset) -> StoreResult<()>;
 
+    /// The unused, unexpired (`expires_at > now`) reset with this token hash, without changing it:
+    /// the same rule as [`consume_password_reset`](Self::consume_password_reset), so a caller can
+    /// check everything else before spending the single-use token. Finding it reserves nothing;
+    /// only the consume decides which concurrent caller wins.
+    async fn find_password_reset(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<PasswordReset>>;
+
     /// Atomically marks the unused, unexpired reset with this token hash as used at `now` and
     /// returns it: exactly one concurrent caller gets it.
     async fn consume_password_reset(

@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod oauth2_server;
 pub mod oidc;
 pub mod passkey;
+pub mod password_reset_find;
 pub mod rate_limits;
 pub mod sessions;
 pub mod types;
