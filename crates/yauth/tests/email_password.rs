@@ -433,3 +433,38 @@ async fn every_event_is_audited() {
     }
     assert_eq!(page.items[0].ip_address.as_deref(), Some("203.0.113.10"));
 }
+
+#[tokio::test]
+async fn a_reset_refused_by_history_or_the_email_rule_keeps_its_token() {
+    let mut ep = ep_config();
+    ep.policy.password_history_count = 3;
+    let app = app_with(test_config(ORIGIN), ep, |b| b).await;
+    let (email, _) = signed_in_user(&app).await;
+    app.mail.clear();
+    let r = req(Method::POST, "/forgot-password")
+        .json(json!({ "email": email }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let token = {
+        mail_to(&app, &email).await;
+        token_from_mail(&app, &email)
+    };
+    let reset = |password: String| {
+        req(Method::POST, "/reset-password").json(json!({ "token": token, "password": password }))
+    };
+    // The current password is in the history: refused, and the link still works.
+    let r = reset(PASSWORD.to_owned()).send(&app.router).await;
+    assert_eq!(r.code(), "password_reused", "{:?}", r.body);
+    // A password containing the address: refused, the link still works.
+    let r = reset(format!("{email}-and-more")).send(&app.router).await;
+    assert_eq!(r.code(), "weak_password", "{:?}", r.body);
+    let r = reset("a-fresh-long-passphrase-31".to_owned())
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = reset("yet-another-passphrase-88".to_owned())
+        .send(&app.router)
+        .await;
+    assert_eq!(r.code(), "invalid_token", "consumed once it succeeded");
+}

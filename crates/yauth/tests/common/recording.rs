@@ -161,6 +161,7 @@ recorded! { EmailPasswordRepository via |s: &Recording| s.email_password().clone
     fn consume_email_verification(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<EmailVerification>>;
     fn delete_email_verifications(&self, user_id: Uuid) -> StoreResult<u64>;
     fn create_password_reset(&self, reset: &PasswordReset) -> StoreResult<()>;
+    fn find_password_reset(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PasswordReset>>;
     fn consume_password_reset(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PasswordReset>>;
     fn delete_password_resets(&self, user_id: Uuid) -> StoreResult<u64>;
 }

@@ -504,21 +504,24 @@ async fn reset_password(
     let core = &s.core;
     let limit = s.plugin.config.rate_limits.token_submit;
     core.rate_limit_client("token", &client, limit).await?;
-    // Check the password first, so a weak one does not burn the single-use token.
-    s.check_new_password(&body.password, "").await?;
+    // Every rule is checked before the single-use token is consumed, so a refused password
+    // (too weak, containing the email, reused) never burns the link. The find reserves
+    // nothing: the atomic consume below still decides which concurrent request wins.
+    let token_hash = hash_token(&body.token);
     let now = core.now();
-    let Some(reset) = s
-        .repo()
-        .consume_password_reset(&hash_token(&body.token), now)
-        .await?
-    else {
+    let Some(pending) = s.repo().find_password_reset(&token_hash, now).await? else {
         return Err(invalid_token());
     };
-    let Some(user) = core.repos().users.find_user(reset.user_id).await? else {
+    let Some(user) = core.repos().users.find_user(pending.user_id).await? else {
         return Err(invalid_token());
     };
+    s.check_new_password(&body.password, &user.email).await?;
     s.check_history(user.id, &body.password).await?;
     let hash = hash_password(&body.password).await?;
+    match s.repo().consume_password_reset(&token_hash, now).await? {
+        Some(reset) if reset.user_id == user.id => {}
+        _ => return Err(invalid_token()),
+    }
     s.replace_password(user.id, hash).await?;
     // The link reached the mailbox, which proves the address.
     if !user.email_verified {
