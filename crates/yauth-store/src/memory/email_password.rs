@@ -7,6 +7,7 @@ use yauth_entity::*;
 
 use super::MemoryStore;
 use super::state::newest_first;
+use super::users::insert_user;
 use crate::repos::*;
 use crate::{StoreError, StoreResult, constraint};
 
@@ -19,6 +20,19 @@ impl EmailPasswordRepository for MemoryStore {
     async fn set_password(&self, credential: &PasswordCredential) -> StoreResult<()> {
         let mut st = self.state.write();
         st.require_user(credential.user_id)?;
+        st.passwords.insert(credential.user_id, credential.clone());
+        Ok(())
+    }
+
+    async fn create_user_with_password(
+        &self,
+        user: &User,
+        credential: &PasswordCredential,
+    ) -> StoreResult<()> {
+        check_password_owner(user, credential)?;
+        // One write lock for both rows: nobody sees the user without its password.
+        let mut st = self.state.write();
+        insert_user(&mut st, user)?;
         st.passwords.insert(credential.user_id, credential.clone());
         Ok(())
     }

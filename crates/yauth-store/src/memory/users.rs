@@ -6,25 +6,29 @@ use uuid::Uuid;
 use yauth_entity::{User, UserUpdate, normalize_email};
 
 use super::MemoryStore;
-use super::state::{newest_first, paginate};
+use super::state::{State, newest_first, paginate};
 use crate::repos::*;
 use crate::{Page, StoreError, StoreResult, UserQuery, constraint};
+
+/// Stores a new user (email normalised); nothing changes on a conflict.
+pub(super) fn insert_user(st: &mut State, user: &User) -> StoreResult<()> {
+    let mut user = user.clone();
+    user.email = normalize_email(&user.email);
+    if st.user_ids_by_email.contains_key(&user.email) {
+        return Err(StoreError::conflict(constraint::USERS_EMAIL));
+    }
+    if st.users.contains_key(&user.id) {
+        return Err(StoreError::conflict(constraint::PRIMARY_KEY));
+    }
+    st.user_ids_by_email.insert(user.email.clone(), user.id);
+    st.users.insert(user.id, user);
+    Ok(())
+}
 
 #[async_trait]
 impl UserRepository for MemoryStore {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
-        let mut st = self.state.write();
-        let mut user = user.clone();
-        user.email = normalize_email(&user.email);
-        if st.user_ids_by_email.contains_key(&user.email) {
-            return Err(StoreError::conflict(constraint::USERS_EMAIL));
-        }
-        if st.users.contains_key(&user.id) {
-            return Err(StoreError::conflict(constraint::PRIMARY_KEY));
-        }
-        st.user_ids_by_email.insert(user.email.clone(), user.id);
-        st.users.insert(user.id, user);
-        Ok(())
+        insert_user(&mut self.state.write(), user)
     }
 
     async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>> {

@@ -3,9 +3,11 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yauth_entity::{EmailVerification, PasswordCredential, PasswordHistoryEntry, PasswordReset};
+use yauth_entity::{
+    EmailVerification, PasswordCredential, PasswordHistoryEntry, PasswordReset, User,
+};
 
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 /// Passwords, password history, email verifications and password resets.
 #[async_trait]
@@ -15,6 +17,19 @@ pub trait EmailPasswordRepository: Send + Sync {
 
     /// Sets (inserts or replaces) the user's password. Errors: `NotFound` for an unknown user.
     async fn set_password(&self, credential: &PasswordCredential) -> StoreResult<()>;
+
+    /// Registers a user with a password atomically: the user (as
+    /// [`UserRepository::create_user`](crate::UserRepository::create_user) stores it) and its
+    /// password are written in one transaction, so afterwards either both exist or neither does.
+    ///
+    /// Errors: like `create_user` (`Conflict(users.email)` for a taken email,
+    /// `Conflict(primary_key)` for a taken id), with nothing written; `Internal` when
+    /// `credential.user_id` is not `user.id`, checked before storage is touched.
+    async fn create_user_with_password(
+        &self,
+        user: &User,
+        credential: &PasswordCredential,
+    ) -> StoreResult<()>;
 
     /// Records an old password and keeps only the newest `keep` entries of the user.
     async fn add_password_history(
@@ -67,4 +82,19 @@ pub trait EmailPasswordRepository: Send + Sync {
 
     /// Removes all of a user's reset requests. Returns how many.
     async fn delete_password_resets(&self, user_id: Uuid) -> StoreResult<u64>;
+}
+
+/// The precondition of
+/// [`create_user_with_password`](EmailPasswordRepository::create_user_with_password): the
+/// credential belongs to the user being created. Every backend calls it before touching storage.
+pub fn check_password_owner(user: &User, credential: &PasswordCredential) -> StoreResult<()> {
+    if credential.user_id == user.id {
+        Ok(())
+    } else {
+        Err(StoreError::Internal(format!(
+            "create_user_with_password: the credential belongs to user {}, not to the user being \
+             created ({})",
+            credential.user_id, user.id
+        )))
+    }
 }

@@ -26,7 +26,7 @@ pub use api_key::ApiKeyRepository;
 pub use audit::AuditLogRepository;
 pub use bearer::{BearerRepository, RefreshTokenSeed, RotateOutcome};
 pub use challenges::ChallengeRepository;
-pub use email_password::EmailPasswordRepository;
+pub use email_password::{EmailPasswordRepository, check_password_owner};
 pub use lockout::AccountLockoutRepository;
 pub use magic_link::MagicLinkRepository;
 pub use maintenance::MaintenanceRepository;

@@ -16,6 +16,7 @@ pub mod oidc;
 pub mod passkey;
 pub mod password_reset_find;
 pub mod rate_limits;
+pub mod registration;
 pub mod sessions;
 pub mod types;
 pub mod users;
