@@ -3,12 +3,31 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yauth_entity::{EmailVerification, PasswordCredential, PasswordHistoryEntry, PasswordReset};
-use yauth_store::{EmailPasswordRepository, StoreResult};
+use yauth_entity::{
+    EmailVerification, PasswordCredential, PasswordHistoryEntry, PasswordReset, User,
+};
+use yauth_store::{EmailPasswordRepository, StoreResult, check_password_owner};
 
 use crate::dialect::Dialect;
 use crate::rows::Id;
-use crate::store::{Store, transaction};
+use crate::store::{Sql, Store, transaction};
+
+impl<D: Dialect> Store<D> {
+    /// Inserts or replaces a user's password.
+    fn upsert_password<'f>(&self, c: &'f PasswordCredential) -> Sql<'f, D> {
+        let sql = format!(
+            "INSERT INTO {{p}}passwords (user_id, password_hash, updated_at) VALUES (?, ?, ?) \
+             {} password_hash = {}, updated_at = {}",
+            self.on_conflict("user_id"),
+            self.excluded("password_hash"),
+            self.excluded("updated_at"),
+        );
+        self.q(&sql)
+            .uuid(c.user_id)
+            .text(&c.password_hash)
+            .ts(c.updated_at)
+    }
+}
 
 #[async_trait]
 impl<D: Dialect> EmailPasswordRepository for Store<D> {
@@ -21,21 +40,27 @@ impl<D: Dialect> EmailPasswordRepository for Store<D> {
     }
 
     async fn set_password(&self, c: &PasswordCredential) -> StoreResult<()> {
-        let sql = format!(
-            "INSERT INTO {{p}}passwords (user_id, password_hash, updated_at) VALUES (?, ?, ?) \
-             {} password_hash = {}, updated_at = {}",
-            self.on_conflict("user_id"),
-            self.excluded("password_hash"),
-            self.excluded("updated_at"),
-        );
-        self.exec(
-            self.q(&sql)
-                .uuid(c.user_id)
-                .text(&c.password_hash)
-                .ts(c.updated_at),
+        self.exec(self.upsert_password(c)).await.map(drop)
+    }
+
+    async fn create_user_with_password(
+        &self,
+        user: &User,
+        c: &PasswordCredential,
+    ) -> StoreResult<()> {
+        check_password_owner(user, c)?;
+        let mut conn = self.conn().await?;
+        let conn = &mut *conn;
+        transaction!(
+            self,
+            conn,
+            async {
+                self.insert_user(user).exec(conn).await?;
+                self.upsert_password(c).exec(conn).await?;
+                Ok(())
+            }
+            .await
         )
-        .await
-        .map(drop)
     }
 
     async fn add_password_history(

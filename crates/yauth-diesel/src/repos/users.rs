@@ -8,31 +8,33 @@ use yauth_store::{Page, StoreError, StoreResult, UserQuery, UserRepository, esca
 
 use crate::dialect::Dialect;
 use crate::rows::Count;
-use crate::store::Store;
+use crate::store::{Sql, Store};
+
+impl<D: Dialect> Store<D> {
+    /// The `INSERT` of a new user (email normalised), shared with registration.
+    pub(crate) fn insert_user<'f>(&self, user: &'f User) -> Sql<'f, D> {
+        self.q(
+            "INSERT INTO {p}users (id, email, display_name, email_verified, role, banned, \
+             banned_reason, banned_until, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .uuid(user.id)
+        .string(normalize_email(&user.email))
+        .opt_text(user.display_name.as_deref())
+        .bool(user.email_verified)
+        .text(&user.role)
+        .bool(user.banned)
+        .opt_text(user.banned_reason.as_deref())
+        .opt_ts(user.banned_until)
+        .ts(user.created_at)
+        .ts(user.updated_at)
+    }
+}
 
 #[async_trait]
 impl<D: Dialect> UserRepository for Store<D> {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
-        let email = normalize_email(&user.email);
-        self.exec(
-            self.q(
-                "INSERT INTO {p}users (id, email, display_name, email_verified, role, banned, \
-                 banned_reason, banned_until, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .uuid(user.id)
-            .text(&email)
-            .opt_text(user.display_name.as_deref())
-            .bool(user.email_verified)
-            .text(&user.role)
-            .bool(user.banned)
-            .opt_text(user.banned_reason.as_deref())
-            .opt_ts(user.banned_until)
-            .ts(user.created_at)
-            .ts(user.updated_at),
-        )
-        .await
-        .map(drop)
+        self.exec(self.insert_user(user)).await.map(drop)
     }
 
     async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>> {
