@@ -12,8 +12,8 @@ macro_rules! email_password {
             use $crate::rows::{EmailVerificationRow, PasswordHistoryRow, PasswordResetRow, PasswordRow};
             use time::OffsetDateTime;
             use uuid::Uuid;
-            use yauth_entity::{EmailVerification, PasswordCredential, PasswordHistoryEntry, PasswordReset};
-            use yauth_store::{EmailPasswordRepository, StoreResult};
+            use yauth_entity::{EmailVerification, PasswordCredential, PasswordHistoryEntry, PasswordReset, User, normalize_email};
+            use yauth_store::{EmailPasswordRepository, StoreResult, check_password_owner};
 
             #[async_trait::async_trait]
             impl EmailPasswordRepository for Store<c::Db> {
@@ -33,6 +33,35 @@ macro_rules! email_password {
                         sqlite: r#"INSERT INTO yauth_passwords (user_id, password_hash, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at"#)
                     .execute(&self.pool).await.map_err(db_err)?;
                     Ok(())
+                }
+
+                async fn create_user_with_password(
+                    &self,
+                    user: &User,
+                    p: &PasswordCredential,
+                ) -> StoreResult<()> {
+                    check_password_owner(user, p)?;
+                    let pool = &self.pool;
+                    retry(|| async move {
+                        let mut tx = c::begin_write(pool).await?;
+                        // The same statements as `create_user` and `set_password`, in one transaction.
+                        sql!($d, query, [
+                            c::uuid(user.id), normalize_email(&user.email), user.display_name.as_deref(),
+                            user.email_verified, &user.role, user.banned, user.banned_reason.as_deref(),
+                            c::opt_time(user.banned_until), c::time(user.created_at), c::time(user.updated_at)
+                        ],
+                        pg: r#"INSERT INTO yauth_users (id, email, display_name, email_verified, role, banned, banned_reason, banned_until, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
+                        mysql: r#"INSERT INTO yauth_users (id, email, display_name, email_verified, role, banned, banned_reason, banned_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+                        sqlite: r#"INSERT INTO yauth_users (id, email, display_name, email_verified, role, banned, banned_reason, banned_until, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"#)
+                        .execute(&mut *tx).await?;
+                        sql!($d, query, [c::uuid(p.user_id), &p.password_hash, c::time(p.updated_at)],
+                            pg: r#"INSERT INTO yauth_passwords (user_id, password_hash, updated_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET password_hash = EXCLUDED.password_hash, updated_at = EXCLUDED.updated_at"#,
+                            mysql: r#"INSERT INTO yauth_passwords (user_id, password_hash, updated_at) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE password_hash = VALUES(password_hash), updated_at = VALUES(updated_at)"#,
+                            sqlite: r#"INSERT INTO yauth_passwords (user_id, password_hash, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at"#)
+                        .execute(&mut *tx).await?;
+                        tx.commit().await?;
+                        Ok::<_, TxError>(())
+                    }).await
                 }
 
                 async fn add_password_history(
