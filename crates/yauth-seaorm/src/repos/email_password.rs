@@ -1,11 +1,14 @@
 //! Passwords, password history, email verifications and password resets.
 
 use async_trait::async_trait;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict};
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yauth_entity::{EmailVerification, PasswordCredential, PasswordHistoryEntry, PasswordReset};
-use yauth_store::{EmailPasswordRepository, StoreResult};
+use yauth_entity::{
+    EmailVerification, PasswordCredential, PasswordHistoryEntry, PasswordReset, User,
+};
+use yauth_store::{EmailPasswordRepository, StoreResult, check_password_owner};
 
 use super::newest_first;
 use crate::db::Db;
@@ -34,6 +37,31 @@ fn to_history(m: ph::Model) -> PasswordHistoryEntry {
     }
 }
 
+impl Db {
+    /// Inserts or replaces a user's password on `conn`.
+    async fn upsert_password<Conn: ConnectionTrait>(
+        &self,
+        conn: &Conn,
+        c: &PasswordCredential,
+    ) -> StoreResult<()> {
+        use passwords::Column as C;
+        let mut q = self.insert(
+            passwords::Entity,
+            vec![
+                (C::UserId, c.user_id.into()),
+                (C::PasswordHash, c.password_hash.clone().into()),
+                (C::UpdatedAt, c.updated_at.into()),
+            ],
+        )?;
+        q.on_conflict(
+            OnConflict::column(C::UserId)
+                .update_columns([C::PasswordHash, C::UpdatedAt])
+                .to_owned(),
+        );
+        self.exec(conn, &q).await.map(|_| ())
+    }
+}
+
 #[async_trait]
 impl EmailPasswordRepository for Db {
     async fn find_password(&self, user_id: Uuid) -> StoreResult<Option<PasswordCredential>> {
@@ -50,21 +78,20 @@ impl EmailPasswordRepository for Db {
     }
 
     async fn set_password(&self, c: &PasswordCredential) -> StoreResult<()> {
-        use passwords::Column as C;
-        let mut q = self.insert(
-            passwords::Entity,
-            vec![
-                (C::UserId, c.user_id.into()),
-                (C::PasswordHash, c.password_hash.clone().into()),
-                (C::UpdatedAt, c.updated_at.into()),
-            ],
-        )?;
-        q.on_conflict(
-            OnConflict::column(C::UserId)
-                .update_columns([C::PasswordHash, C::UpdatedAt])
-                .to_owned(),
-        );
-        self.exec(&self.conn, &q).await.map(|_| ())
+        self.upsert_password(&self.conn, c).await
+    }
+
+    async fn create_user_with_password(
+        &self,
+        user: &User,
+        c: &PasswordCredential,
+    ) -> StoreResult<()> {
+        check_password_owner(user, c)?;
+        // Dropping the transaction on an error rolls it back.
+        let tx = self.begin().await?;
+        self.insert_user(&tx, user).await?;
+        self.upsert_password(&tx, c).await?;
+        tx.commit().await.map_err(map_err)
     }
 
     async fn add_password_history(&self, e: &PasswordHistoryEntry, keep: u32) -> StoreResult<()> {

@@ -1,6 +1,7 @@
 //! Users.
 
 use async_trait::async_trait;
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, LikeExpr};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -28,21 +29,14 @@ pub(crate) fn to_user(m: users::Model) -> User {
 }
 
 impl Db {
-    async fn user_where(&self, cond: Cond) -> StoreResult<Option<User>> {
-        let mut q = self.select(users::Entity);
-        q.cond_where(cond);
-        Ok(self
-            .one::<users::Model, _, _>(&self.conn, &q)
-            .await?
-            .map(to_user))
-    }
-}
-
-#[async_trait]
-impl UserRepository for Db {
-    async fn create_user(&self, user: &User) -> StoreResult<()> {
+    /// Inserts a new user (email normalised) on `c`, shared with registration.
+    pub(crate) async fn insert_user<Conn: ConnectionTrait>(
+        &self,
+        c: &Conn,
+        user: &User,
+    ) -> StoreResult<()> {
         self.insert_row(
-            &self.conn,
+            c,
             users::Entity,
             vec![
                 (C::Id, user.id.into()),
@@ -58,6 +52,22 @@ impl UserRepository for Db {
             ],
         )
         .await
+    }
+
+    async fn user_where(&self, cond: Cond) -> StoreResult<Option<User>> {
+        let mut q = self.select(users::Entity);
+        q.cond_where(cond);
+        Ok(self
+            .one::<users::Model, _, _>(&self.conn, &q)
+            .await?
+            .map(to_user))
+    }
+}
+
+#[async_trait]
+impl UserRepository for Db {
+    async fn create_user(&self, user: &User) -> StoreResult<()> {
+        self.insert_user(&self.conn, user).await
     }
 
     async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>> {
