@@ -154,6 +154,7 @@ recorded! { MaintenanceRepository via |s: &Recording| s.inner.maintenance.clone(
 
 recorded! { EmailPasswordRepository via |s: &Recording| s.email_password().clone();
     fn find_password(&self, user_id: Uuid) -> StoreResult<Option<PasswordCredential>>;
+    fn create_user_with_password(&self, user: &User, credential: &PasswordCredential) -> StoreResult<()>;
     fn set_password(&self, credential: &PasswordCredential) -> StoreResult<()>;
     fn add_password_history(&self, entry: &PasswordHistoryEntry, keep: u32) -> StoreResult<()>;
     fn password_history(&self, user_id: Uuid, limit: u32) -> StoreResult<Vec<PasswordHistoryEntry>>;

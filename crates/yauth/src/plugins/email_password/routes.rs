@@ -8,7 +8,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yauth_entity::{EmailVerification, PasswordReset, User, UserUpdate, new_id, normalize_email};
+use yauth_entity::{
+    EmailVerification, PasswordCredential, PasswordReset, User, UserUpdate, new_id, normalize_email,
+};
 use yauth_store::constraint;
 
 use super::plugin::{EpState, validate_email};
@@ -96,10 +98,15 @@ async fn register(
     // Nothing is verified yet, whatever the policy: features that trust the flag (linking
     // accounts by verified email) must not be pre-hijackable by registering someone's address.
     user.email_verified = false;
-    // The request makes exactly one storage call whether or not the address is taken; what
-    // follows differs between the two cases, so it runs in a task of its own, which also
-    // finishes when the client goes away.
-    let outcome = match core.repos().users.create_user(&user).await {
+    // One atomic storage call writes the account and its password (both or neither), whether
+    // or not the address is taken; what follows differs between the two cases, so it runs in
+    // a task of its own, which also finishes when the client goes away.
+    let credential = PasswordCredential {
+        user_id: user.id,
+        password_hash,
+        updated_at: now,
+    };
+    let outcome = match s.repo().create_user_with_password(&user, &credential).await {
         Ok(()) => Registration::Created,
         Err(e) if e.is_conflict_on(constraint::USERS_EMAIL) => Registration::Taken,
         Err(e) => return Err(e.into()),
@@ -109,7 +116,7 @@ async fn register(
     tokio::spawn(async move {
         let s = task_state;
         let result = match outcome {
-            Registration::Created => finish_registration(&s, &user, password_hash, &ctx).await,
+            Registration::Created => finish_registration(&s, &user, &ctx).await,
             Registration::Taken => notify_existing_owner(&s, &user.email, &ctx).await,
         };
         if let Err(error) = result {
@@ -125,22 +132,10 @@ enum Registration {
     Taken,
 }
 
-/// A new account: store its password, then send the verification. If the password cannot be
-/// stored, the account is removed again, so no account is left that nobody can sign in to.
-async fn finish_registration(
-    s: &EpState,
-    user: &User,
-    password_hash: String,
-    ctx: &EventContext,
-) -> Result<(), ApiError> {
-    let core = &s.core;
-    if let Err(error) = s.replace_password(user.id, password_hash).await {
-        if let Err(cleanup) = core.repos().users.delete_user(user.id).await {
-            tracing::error!(%cleanup, user_id = %user.id, "removing a half-registered account failed");
-        }
-        return Err(error);
-    }
-    core.emit(AuthEvent::UserRegistered { user_id: user.id }, ctx)
+/// A new account: announce it, then send the verification.
+async fn finish_registration(s: &EpState, user: &User, ctx: &EventContext) -> Result<(), ApiError> {
+    s.core
+        .emit(AuthEvent::UserRegistered { user_id: user.id }, ctx)
         .await;
     if s.plugin.config.require_email_verification {
         send_verification(s, user).await?;
