@@ -6,7 +6,7 @@ use uuid::Uuid;
 use yauth_entity::{Webhook, WebhookDelivery, WebhookUpdate};
 use yauth_store::{DeliveryOutcome, StoreError, StoreResult, WebhookRepository};
 
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, Kind};
 use crate::rows::{Count, Id};
 use crate::store::{Store, transaction};
 
@@ -59,6 +59,60 @@ impl<D: Dialect> Store<D> {
             update.exec(conn).await?;
             reread.all(conn).await?
         };
+        claimed.sort_by_key(|d| (d.next_attempt_at, d.id));
+        Ok(claimed)
+    }
+
+    /// The claim on MySQL/MariaDB, which has no `SKIP LOCKED` that suits: a locking read with
+    /// `ORDER BY ... LIMIT` locks every row its sorted scan examines, so concurrent workers
+    /// deadlock on each other. Instead each candidate is claimed by its own update guarded by
+    /// the due condition (the worker whose update matched owns the row), and a worker that lost
+    /// candidates to others reads again until its batch is full or nothing is due. Rows taken by
+    /// others carry a lease past `now`, so they are never candidates again and the loop ends.
+    async fn claim_row_by_row(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookDelivery>> {
+        let mut conn = self.conn().await?;
+        let conn = &mut *conn;
+        let mut claimed: Vec<WebhookDelivery> = Vec::new();
+        while claimed.len() < limit as usize {
+            let wanted = i64::from(limit) - claimed.len() as i64;
+            let candidates: Vec<Id> = self
+                .q(&format!(
+                    "SELECT id FROM {{p}}webhook_deliveries WHERE {DUE} \
+                     ORDER BY next_attempt_at, id LIMIT ?"
+                ))
+                .ts(now)
+                .ts(now)
+                .i64(wanted)
+                .all(conn)
+                .await?;
+            if candidates.is_empty() {
+                break;
+            }
+            for Id(id) in candidates {
+                let update = self
+                    .q(&format!(
+                        "UPDATE {{p}}webhook_deliveries SET status = 'in_flight', \
+                         locked_until = ?, attempt = attempt + 1, updated_at = ? \
+                         WHERE id = ? AND ({DUE})"
+                    ))
+                    .ts(lease_until)
+                    .ts(now)
+                    .uuid(id)
+                    .ts(now)
+                    .ts(now);
+                let reread = self
+                    .q("SELECT * FROM {p}webhook_deliveries WHERE id = ?")
+                    .uuid(id);
+                if let Some(won) = self.update_returning(conn, update, reread).await? {
+                    claimed.push(won);
+                }
+            }
+        }
         claimed.sort_by_key(|d| (d.next_attempt_at, d.id));
         Ok(claimed)
     }
@@ -187,6 +241,9 @@ impl<D: Dialect> WebhookRepository for Store<D> {
     ) -> StoreResult<Vec<WebhookDelivery>> {
         if limit == 0 {
             return Ok(Vec::new());
+        }
+        if D::KIND == Kind::Mysql {
+            return self.claim_row_by_row(now, lease_until, limit).await;
         }
         let mut conn = self.conn().await?;
         let conn = &mut *conn;
