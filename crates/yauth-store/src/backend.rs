@@ -52,6 +52,9 @@ pub struct Repositories {
     pub webhooks: Option<Arc<dyn WebhookRepository>>,
     /// oidc plugin.
     pub oidc: Option<Arc<dyn OidcRepository>>,
+    /// Sealed values by column, for key-ring rotation (needed by every plugin that stores a
+    /// secret: mfa, oauth, webhooks, bearer and oidc).
+    pub sealed: Option<Arc<dyn SealedValueRepository>>,
 }
 
 impl std::fmt::Debug for Repositories {
@@ -84,6 +87,7 @@ impl Repositories {
             + AccountLockoutRepository
             + WebhookRepository
             + OidcRepository
+            + SealedValueRepository
             + 'static,
     {
         Self {
@@ -104,6 +108,7 @@ impl Repositories {
             account_lockout: Some(store.clone()),
             webhooks: Some(store.clone()),
             oidc: Some(store.clone()),
+            sealed: Some(store.clone()),
         }
     }
 

@@ -35,6 +35,7 @@ mod oauth2_server;
 mod oidc;
 mod passkey;
 mod rate_limits;
+mod sealed;
 mod sessions;
 mod state;
 mod users;

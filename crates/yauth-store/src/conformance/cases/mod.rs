@@ -17,6 +17,7 @@ pub mod passkey;
 pub mod password_reset_find;
 pub mod rate_limits;
 pub mod registration;
+pub mod sealed;
 pub mod sessions;
 pub mod types;
 pub mod users;
