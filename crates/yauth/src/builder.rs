@@ -10,6 +10,7 @@ use yauth_store::{Clock, DatabaseBackend, Repositories, SystemClock};
 use crate::auth::require_auth;
 use crate::config::YAuthConfig;
 use crate::email::{DefaultTemplates, EmailSender, EmailTemplates};
+use crate::keyring::{KeyError, KeyRing, SecretKey};
 use crate::plugin::YAuthPlugin;
 use crate::state::{Inner, YAuthState};
 
@@ -62,6 +63,19 @@ pub enum BuildError {
         /// The plugin.
         plugin: &'static str,
     },
+    /// An enabled plugin stores secrets, but no key ring was configured to seal them.
+    #[error(
+        "the {plugin} plugin stores secrets encrypted at rest: configure at least one 32-byte \
+         key with with_secret_key or with_secret_key_base64 (from your secret store, never \
+         from yauth.toml)"
+    )]
+    MissingKeyRing {
+        /// The plugin.
+        plugin: &'static str,
+    },
+    /// A configured secret key, or the key ring as a whole, is invalid.
+    #[error("invalid key ring: {0}")]
+    InvalidKeyRing(#[from] KeyError),
     /// Two plugins share a name.
     #[error("plugin {0:?} is registered twice")]
     DuplicatePlugin(String),
@@ -108,6 +122,7 @@ pub struct YAuthBuilder {
     email: Option<Arc<dyn EmailSender>>,
     templates: Arc<dyn EmailTemplates>,
     plugins: Vec<PendingPlugin>,
+    secret_keys: Vec<SecretKey>,
     errors: Vec<BuildError>,
 }
 
@@ -121,6 +136,7 @@ impl YAuthBuilder {
             email: None,
             templates: Arc::new(DefaultTemplates),
             plugins: Vec::new(),
+            secret_keys: Vec::new(),
             errors: Vec::new(),
         }
     }
@@ -140,6 +156,34 @@ impl YAuthBuilder {
     /// Replaces the email texts.
     pub fn with_email_templates(mut self, templates: impl EmailTemplates) -> Self {
         self.templates = Arc::new(templates);
+        self
+    }
+
+    /// Adds a key to the key ring that seals stored secrets. Keys are given oldest first: the
+    /// last one added seals new values, every one opens what it sealed. `bytes` must be 32
+    /// bytes; `id` names the key inside every value it seals (`a-z`, `0-9`, `-`, at most 32).
+    /// A bad key makes [`build`](Self::build) fail.
+    pub fn with_secret_key(self, id: impl Into<String>, bytes: &[u8]) -> Self {
+        self.add_key(SecretKey::new(id, bytes))
+    }
+
+    /// [`with_secret_key`](Self::with_secret_key) from base64 (standard or URL-safe, padded or
+    /// not), as an environment variable or secret manager hands it over.
+    pub fn with_secret_key_base64(self, id: impl Into<String>, encoded: &str) -> Self {
+        self.add_key(SecretKey::from_base64(id, encoded))
+    }
+
+    /// Adds every key of `ring`, oldest first, after any added before.
+    pub fn with_key_ring(mut self, ring: KeyRing) -> Self {
+        self.secret_keys.extend(ring.into_keys());
+        self
+    }
+
+    fn add_key(mut self, key: Result<SecretKey, KeyError>) -> Self {
+        match key {
+            Ok(key) => self.secret_keys.push(key),
+            Err(error) => self.errors.push(error.into()),
+        }
         self
     }
 
@@ -177,6 +221,11 @@ impl YAuthBuilder {
         }
         let derived = self.config.validate()?;
         check_plugins(&self.plugins, &self.repos)?;
+        let key_ring = match self.secret_keys.is_empty() {
+            true => None,
+            false => Some(Arc::new(KeyRing::new(self.secret_keys)?)),
+        };
+        check_secrets(&self.plugins, &self.repos, key_ring.is_some())?;
         for pending in &self.plugins {
             if pending.sends_email && self.email.is_none() {
                 return Err(BuildError::MissingEmailSender {
@@ -188,6 +237,7 @@ impl YAuthBuilder {
             self.plugins.into_iter().map(|p| p.plugin).collect();
         let authenticators = plugins.iter().filter_map(|p| p.authenticator()).collect();
         let purge_interval = self.config.purge_interval;
+        let reencrypt_interval = self.config.reencrypt_interval;
         let state = YAuthState::new(Inner {
             repos: self.repos,
             config: self.config,
@@ -199,14 +249,18 @@ impl YAuthBuilder {
             templates: self.templates,
             plugins,
             authenticators,
+            key_ring,
         });
         let (router, openapi) = assemble(&state);
         let purge = purge_interval.map(|every| crate::purge::spawn(state.clone(), every));
+        let reencryption = reencrypt_interval
+            .and_then(|every| crate::purge::spawn_reencryption(&state, every));
         Ok(YAuth {
             state,
             router,
             openapi,
             _purge: purge,
+            _reencryption: reencryption,
         })
     }
 }
@@ -256,6 +310,30 @@ fn check_plugins(plugins: &[PendingPlugin], repos: &Repositories) -> Result<(), 
     Ok(())
 }
 
+/// Refuses plugins that store secrets without a key ring to seal them, or over a backend that
+/// cannot rewrite sealed values (which key rotation needs).
+fn check_secrets(
+    plugins: &[PendingPlugin],
+    repos: &Repositories,
+    has_key_ring: bool,
+) -> Result<(), BuildError> {
+    for id in plugins.iter().filter_map(|p| p.id) {
+        if !crate::keyring::stores_secrets(id) {
+            continue;
+        }
+        if !has_key_ring {
+            return Err(BuildError::MissingKeyRing { plugin: id.name() });
+        }
+        if repos.sealed.is_none() {
+            return Err(BuildError::MissingRepository {
+                plugin: id.name(),
+                tables: vec!["sealed values (SealedValueRepository)".to_owned()],
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Whether the backend has the repository of a plugin. A plugin with tables that the backend
 /// does not even list is missing, never silently present.
 fn backend_provides(repos: &Repositories, id: PluginId) -> bool {
@@ -292,6 +370,7 @@ pub struct YAuth {
     router: Router,
     openapi: OpenApi,
     _purge: Option<crate::purge::PurgeTask>,
+    _reencryption: Option<crate::purge::PurgeTask>,
 }
 
 impl std::fmt::Debug for YAuth {
@@ -318,6 +397,27 @@ impl YAuth {
     /// The shared state (for custom handlers and plugins).
     pub fn state(&self) -> &YAuthState {
         &self.state
+    }
+
+    /// Seals again, under the key ring's current key, every stored secret of the enabled plugins
+    /// that an older key sealed. Safe to interrupt and to run on several replicas at once; see
+    /// [`Reencryption`](crate::keyring::Reencryption). Without a key ring there is nothing to do.
+    pub async fn reencrypt_sealed_values(
+        &self,
+    ) -> yauth_store::StoreResult<crate::keyring::ReencryptionReport> {
+        match self.state.reencryption() {
+            Some(job) => job.run().await,
+            None => Ok(Default::default()),
+        }
+    }
+
+    /// How many stored secrets of the enabled plugins are still sealed under `key_id`. When it is
+    /// 0, that key can be removed from the configuration.
+    pub async fn sealed_values_under(&self, key_id: &str) -> yauth_store::StoreResult<u64> {
+        match self.state.reencryption() {
+            Some(job) => job.values_under(key_id).await,
+            None => Ok(0),
+        }
     }
 
     /// Puts `router` behind yauth's auth middleware: its handlers can take [`crate::AuthUser`].

@@ -133,6 +133,11 @@ pub struct YAuthConfig {
     pub rate_limits: RateLimitConfig,
     /// How often the background task purges expired rows; `None` disables it.
     pub purge_interval: Option<std::time::Duration>,
+    /// How often, while the key ring holds more than one key, the background task re-encrypts
+    /// sealed values under the newest key (the first run starts at once); `None` disables it,
+    /// leaving [`YAuth::reencrypt_sealed_values`](crate::YAuth::reencrypt_sealed_values) to the
+    /// application.
+    pub reencrypt_interval: Option<std::time::Duration>,
 }
 
 impl YAuthConfig {
@@ -148,6 +153,7 @@ impl YAuthConfig {
             secure_cookies: None,
             rate_limits: RateLimitConfig::default(),
             purge_interval: Some(std::time::Duration::from_secs(3600)),
+            reencrypt_interval: Some(std::time::Duration::from_secs(3600)),
         }
     }
 
@@ -243,6 +249,9 @@ impl YAuthConfig {
             .collect::<Result<Vec<_>, _>>()?;
         if self.purge_interval == Some(std::time::Duration::ZERO) {
             return Err(Invalid("purge_interval must be positive (or None)".into()));
+        }
+        if self.reencrypt_interval == Some(std::time::Duration::ZERO) {
+            return Err(Invalid("reencrypt_interval must be positive (or None)".into()));
         }
         Ok(ValidatedConfig {
             trusted_origins: origins,

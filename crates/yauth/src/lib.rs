@@ -39,6 +39,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod input;
+pub mod keyring;
 pub mod login;
 mod openapi;
 #[cfg(feature = "openapi")]

@@ -1,8 +1,9 @@
-//! The background task that deletes expired rows.
+//! The background tasks: deleting expired rows, and re-encrypting sealed values after a key
+//! rotation.
 
 use crate::state::YAuthState;
 
-/// The running purge task; dropping it stops the task.
+/// A running background task; dropping it stops the task.
 pub(crate) struct PurgeTask(tokio::task::JoinHandle<()>);
 
 impl Drop for PurgeTask {
@@ -25,4 +26,31 @@ pub(crate) fn spawn(state: YAuthState, every: std::time::Duration) -> PurgeTask 
             }
         }
     }))
+}
+
+/// Re-encrypts sealed values every `every` while the key ring holds more than one key (a
+/// rotation is under way); `None` when there is nothing to rotate.
+pub(crate) fn spawn_reencryption(
+    state: &YAuthState,
+    every: std::time::Duration,
+) -> Option<PurgeTask> {
+    let job = state.reencryption()?;
+    if state.key_ring()?.key_ids().count() < 2 {
+        return None;
+    }
+    Some(PurgeTask(tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match job.run().await {
+                Ok(report) => tracing::info!(
+                    rewritten = report.rewritten,
+                    unreadable = report.unreadable,
+                    "re-encrypted sealed values under the current key"
+                ),
+                Err(error) => tracing::warn!(%error, "re-encrypting sealed values failed"),
+            }
+        }
+    })))
 }

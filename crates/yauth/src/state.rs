@@ -7,6 +7,7 @@ use yauth_store::{Clock, Repositories};
 
 use crate::config::{ValidatedConfig, YAuthConfig};
 use crate::email::{EmailMessage, EmailSender, EmailTemplates};
+use crate::keyring::{KeyRing, Reencryption};
 use crate::plugin::{Authenticator, YAuthPlugin};
 
 /// Cheap-to-clone handle on everything yauth runs with: repositories, configuration, clock,
@@ -25,6 +26,7 @@ pub(crate) struct Inner {
     pub templates: Arc<dyn EmailTemplates>,
     pub plugins: Vec<Arc<dyn YAuthPlugin>>,
     pub authenticators: Vec<Arc<dyn Authenticator>>,
+    pub key_ring: Option<Arc<KeyRing>>,
 }
 
 impl std::fmt::Debug for YAuthState {
@@ -73,6 +75,22 @@ impl YAuthState {
 
     pub(crate) fn authenticators(&self) -> &[Arc<dyn Authenticator>] {
         &self.inner.authenticators
+    }
+
+    /// The key ring that seals stored secrets. `build()` guarantees it to every built-in plugin
+    /// that stores secrets; custom plugins that need one should refuse to run without it.
+    pub fn key_ring(&self) -> Option<&Arc<KeyRing>> {
+        self.inner.key_ring.as_ref()
+    }
+
+    /// The re-encryption of the sealed columns of the enabled plugins, when there is a key ring
+    /// and a backend that can rewrite sealed values.
+    pub fn reencryption(&self) -> Option<Reencryption> {
+        let ring = self.inner.key_ring.clone()?;
+        let store = self.inner.repos.sealed.clone()?;
+        let enabled: Vec<&str> = self.plugin_names();
+        let columns = crate::keyring::columns_of(&enabled);
+        Some(Reencryption::new(ring, store, columns))
     }
 
     /// The email templates.
