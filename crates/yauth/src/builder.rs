@@ -9,7 +9,7 @@ use yauth_store::{Clock, DatabaseBackend, Repositories, SystemClock};
 
 use crate::auth::require_auth;
 use crate::config::YAuthConfig;
-use crate::email::{DefaultTemplates, EmailSender, EmailTemplates};
+use crate::email::EmailSender;
 use crate::keyring::{KeyError, KeyRing, SecretKey};
 use crate::plugin::YAuthPlugin;
 use crate::state::{Inner, YAuthState};
@@ -120,7 +120,6 @@ pub struct YAuthBuilder {
     config: YAuthConfig,
     clock: Arc<dyn Clock>,
     email: Option<Arc<dyn EmailSender>>,
-    templates: Arc<dyn EmailTemplates>,
     plugins: Vec<PendingPlugin>,
     secret_keys: Vec<SecretKey>,
     errors: Vec<BuildError>,
@@ -134,7 +133,6 @@ impl YAuthBuilder {
             config,
             clock: Arc::new(SystemClock),
             email: None,
-            templates: Arc::new(DefaultTemplates),
             plugins: Vec::new(),
             secret_keys: Vec::new(),
             errors: Vec::new(),
@@ -150,12 +148,6 @@ impl YAuthBuilder {
     /// Sets how email is sent.
     pub fn with_email_sender(mut self, sender: impl EmailSender) -> Self {
         self.email = Some(Arc::new(sender));
-        self
-    }
-
-    /// Replaces the email texts.
-    pub fn with_email_templates(mut self, templates: impl EmailTemplates) -> Self {
-        self.templates = Arc::new(templates);
         self
     }
 
@@ -246,15 +238,14 @@ impl YAuthBuilder {
             email: self
                 .email
                 .unwrap_or_else(|| Arc::new(crate::email::LogEmailSender)),
-            templates: self.templates,
             plugins,
             authenticators,
             key_ring,
         });
         let (router, openapi) = assemble(&state);
         let purge = purge_interval.map(|every| crate::purge::spawn(state.clone(), every));
-        let reencryption = reencrypt_interval
-            .and_then(|every| crate::purge::spawn_reencryption(&state, every));
+        let reencryption =
+            reencrypt_interval.and_then(|every| crate::purge::spawn_reencryption(&state, every));
         Ok(YAuth {
             state,
             router,

@@ -251,7 +251,9 @@ impl YAuthConfig {
             return Err(Invalid("purge_interval must be positive (or None)".into()));
         }
         if self.reencrypt_interval == Some(std::time::Duration::ZERO) {
-            return Err(Invalid("reencrypt_interval must be positive (or None)".into()));
+            return Err(Invalid(
+                "reencrypt_interval must be positive (or None)".into(),
+            ));
         }
         Ok(ValidatedConfig {
             trusted_origins: origins,

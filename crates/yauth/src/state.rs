@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use yauth_store::{Clock, Repositories};
 
 use crate::config::{ValidatedConfig, YAuthConfig};
-use crate::email::{EmailMessage, EmailSender, EmailTemplates};
+use crate::email::{EmailMessage, EmailSender};
 use crate::keyring::{KeyRing, Reencryption};
 use crate::plugin::{Authenticator, YAuthPlugin};
 
@@ -23,7 +23,6 @@ pub(crate) struct Inner {
     pub derived: ValidatedConfig,
     pub clock: Arc<dyn Clock>,
     pub email: Arc<dyn EmailSender>,
-    pub templates: Arc<dyn EmailTemplates>,
     pub plugins: Vec<Arc<dyn YAuthPlugin>>,
     pub authenticators: Vec<Arc<dyn Authenticator>>,
     pub key_ring: Option<Arc<KeyRing>>,
@@ -91,11 +90,6 @@ impl YAuthState {
         let enabled: Vec<&str> = self.plugin_names();
         let columns = crate::keyring::columns_of(&enabled);
         Some(Reencryption::new(ring, store, columns))
-    }
-
-    /// The email templates.
-    pub fn templates(&self) -> &dyn EmailTemplates {
-        self.inner.templates.as_ref()
     }
 
     /// A link for emails: `<link base>/<path>?token=<token>`.

@@ -12,8 +12,11 @@ use std::time::{Duration, Instant};
 use mail_parser::{MessageParser, MimeHeaders};
 use mailin::{Action, AuthMechanism, Handler, Response, SessionBuilder, response};
 use yauth::email::{
-    DefaultTemplates, EmailError, EmailMessage, EmailSender, EmailTemplates, SmtpConfig,
-    SmtpCredentials, SmtpEmailSender, SmtpSecurity, VerifyEmailContext,
+    EmailError, EmailMessage, EmailSender, SmtpConfig, SmtpCredentials, SmtpEmailSender,
+    SmtpSecurity,
+};
+use yauth::plugins::email_password::templates::{
+    DefaultEmailPasswordTemplates, EmailPasswordTemplates, VerifyEmailContext,
 };
 
 const USERNAME: &str = "mailer";
@@ -192,7 +195,7 @@ fn verification_email(to: &str) -> (EmailMessage, String) {
         "https://acme.test/verify-email?token={}",
         "Zm9vYmFyYmF6cXV4".repeat(6)
     );
-    let message = DefaultTemplates.verify_email(&VerifyEmailContext {
+    let message = DefaultEmailPasswordTemplates.verify_email(&VerifyEmailContext {
         app_name: "Acme".into(),
         email: to.into(),
         link: link.clone(),

@@ -116,7 +116,10 @@ impl Fixture {
     }
 
     fn sealed(&self) -> Arc<dyn SealedValueRepository> {
-        self.repos.sealed.clone().expect("the backend rewrites sealed values")
+        self.repos
+            .sealed
+            .clone()
+            .expect("the backend rewrites sealed values")
     }
 
     fn job(&self, ring: &Arc<KeyRing>) -> Reencryption {
@@ -129,7 +132,10 @@ impl Fixture {
             let stored = stored(&self.repos, secret).await;
             let place = SealedPlace::new(secret.column, &secret.row);
             let opened = ring.open_string(&place, &stored).unwrap_or_else(|error| {
-                panic!("{what}: {:?} {} does not open: {error}", secret.column, secret.row)
+                panic!(
+                    "{what}: {:?} {} does not open: {error}",
+                    secret.column, secret.row
+                )
             });
             assert_eq!(*opened, secret.plaintext, "{what}");
         }
@@ -160,7 +166,13 @@ async fn store(repos: &Repositories, column: SealedColumn, row: Uuid, owner: Uui
                 created_at: at,
                 updated_at: at,
             };
-            repos.webhooks.as_ref().unwrap().create_webhook(&hook).await.unwrap();
+            repos
+                .webhooks
+                .as_ref()
+                .unwrap()
+                .create_webhook(&hook)
+                .await
+                .unwrap();
         }
         SealedColumn::TotpSecret => {
             let secret = TotpSecret {
@@ -171,7 +183,13 @@ async fn store(repos: &Repositories, column: SealedColumn, row: Uuid, owner: Uui
                 last_used_step: None,
                 created_at: at,
             };
-            repos.mfa.as_ref().unwrap().upsert_totp_secret(&secret).await.unwrap();
+            repos
+                .mfa
+                .as_ref()
+                .unwrap()
+                .upsert_totp_secret(&secret)
+                .await
+                .unwrap();
         }
         other => unreachable!("not a column of these tests: {other:?}"),
     }
@@ -193,21 +211,29 @@ async fn stored(repos: &Repositories, secret: &Secret) -> String {
 }
 
 async fn rotation_rewrites_every_old_value_and_the_old_key_can_go(family: Family) {
-    let Some((fx, after)) = Fixture::new(family, 5, 3).await else { return };
+    let Some((fx, after)) = Fixture::new(family, 5, 3).await else {
+        return;
+    };
     let after = Arc::new(after);
-    fx.assert_readable(&after, "after adding a key, old values still open").await;
+    fx.assert_readable(&after, "after adding a key, old values still open")
+        .await;
     assert_eq!(fx.under(&after, &fx.old).await, 8);
     assert_eq!(fx.under(&after, &fx.new).await, 0);
 
     let report = fx.job(&after).run().await.unwrap();
     assert_eq!(report.rewritten, 8, "{report:?}");
-    assert_eq!(fx.under(&after, &fx.old).await, 0, "nothing left under the old key");
+    assert_eq!(
+        fx.under(&after, &fx.old).await,
+        0,
+        "nothing left under the old key"
+    );
     assert_eq!(fx.under(&after, &fx.new).await, 8);
     let again = fx.job(&after).run().await.unwrap();
     assert_eq!(again.rewritten, 0, "a second run finds nothing to do");
 
     let only_new = KeyRing::new([SecretKey::from_base64(&fx.new, &"c".repeat(43)).unwrap()]);
-    fx.assert_readable(&only_new.unwrap(), "with the old key removed").await;
+    fx.assert_readable(&only_new.unwrap(), "with the old key removed")
+        .await;
     fx.clean_up().await;
 }
 
@@ -226,7 +252,9 @@ impl SealedValueRepository for FailingAfter {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<SealedValue>> {
-        self.inner.list_sealed_values(column, prefix, after, limit).await
+        self.inner
+            .list_sealed_values(column, prefix, after, limit)
+            .await
     }
 
     async fn replace_sealed_value(
@@ -241,7 +269,9 @@ impl SealedValueRepository for FailingAfter {
             return Err(StoreError::Unavailable("the database went away".into()));
         }
         self.allowed.store(left - 1, Ordering::SeqCst);
-        self.inner.replace_sealed_value(column, row, expected, replacement).await
+        self.inner
+            .replace_sealed_value(column, row, expected, replacement)
+            .await
     }
 
     async fn count_sealed_values(&self, column: SealedColumn, prefix: &str) -> StoreResult<u64> {
@@ -250,7 +280,9 @@ impl SealedValueRepository for FailingAfter {
 }
 
 async fn an_interrupted_reencryption_resumes(family: Family) {
-    let Some((fx, after)) = Fixture::new(family, 6, 4).await else { return };
+    let Some((fx, after)) = Fixture::new(family, 6, 4).await else {
+        return;
+    };
     let after = Arc::new(after);
     let failing = Arc::new(FailingAfter {
         inner: fx.sealed(),
@@ -258,9 +290,17 @@ async fn an_interrupted_reencryption_resumes(family: Family) {
     });
     let interrupted = Reencryption::new(after.clone(), failing, COLUMNS).batch_size(2);
     let outcome = interrupted.run().await;
-    assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{outcome:?}");
-    assert_eq!(fx.under(&after, &fx.old).await, 7, "3 of 10 rewritten before the fault");
-    fx.assert_readable(&after, "halfway, every value still opens").await;
+    assert!(
+        matches!(outcome, Err(StoreError::Unavailable(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        fx.under(&after, &fx.old).await,
+        7,
+        "3 of 10 rewritten before the fault"
+    );
+    fx.assert_readable(&after, "halfway, every value still opens")
+        .await;
 
     let resumed = fx.job(&after).run().await.unwrap();
     assert_eq!(resumed.rewritten, 7, "{resumed:?}");
@@ -270,7 +310,9 @@ async fn an_interrupted_reencryption_resumes(family: Family) {
 }
 
 async fn two_concurrent_reencryptions_rewrite_each_value_once(family: Family) {
-    let Some((fx, after)) = Fixture::new(family, 12, 8).await else { return };
+    let Some((fx, after)) = Fixture::new(family, 12, 8).await else {
+        return;
+    };
     let after = Arc::new(after);
     let (a, b) = (fx.job(&after).batch_size(1), fx.job(&after).batch_size(1));
     let (first, second) = tokio::join!(
@@ -305,15 +347,24 @@ async fn bad_keys_fail_the_build() {
     );
     assert!(short.unwrap_err().to_string().contains("exactly 32 bytes"));
     let garbage = build(|b| b.with_secret_key_base64("k1", "%%%")).await;
-    assert!(matches!(garbage, Err(BuildError::InvalidKeyRing(_))), "{garbage:?}");
+    assert!(
+        matches!(garbage, Err(BuildError::InvalidKeyRing(_))),
+        "{garbage:?}"
+    );
     let twice = build(|b| {
         b.with_secret_key("k1", &[1; 32])
             .with_secret_key("k1", &[2; 32])
     })
     .await;
-    assert!(matches!(twice, Err(BuildError::InvalidKeyRing(_))), "{twice:?}");
+    assert!(
+        matches!(twice, Err(BuildError::InvalidKeyRing(_))),
+        "{twice:?}"
+    );
     let bad_id = build(|b| b.with_secret_key("Key_1", &[1; 32])).await;
-    assert!(matches!(bad_id, Err(BuildError::InvalidKeyRing(_))), "{bad_id:?}");
+    assert!(
+        matches!(bad_id, Err(BuildError::InvalidKeyRing(_))),
+        "{bad_id:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,8 +1,9 @@
-//! Outgoing email: the [`EmailSender`] trait, its implementations and the message templates.
+//! Outgoing email: the [`EmailSender`] trait, its implementations, and the shared [`layout`] of
+//! the messages.
 //!
-//! yauth sends a handful of emails (address verification, password reset, "an account already
-//! exists", "your password was changed"). What they say comes from an [`EmailTemplates`]
-//! implementation ([`DefaultTemplates`] unless you provide your own); how they travel is up to an
+//! What an email says belongs to the plugin that sends it, overridable in that plugin's
+//! configuration (e.g. `EmailPasswordConfig::templates` for address verification, password reset,
+//! "an account already exists" and "your password was changed"). How emails travel is up to an
 //! [`EmailSender`]:
 //!
 //! - [`SmtpEmailSender`] (feature `smtp`): asynchronous SMTP through lettre on tokio, with
@@ -28,18 +29,15 @@
 //! }
 //! ```
 
+pub mod layout;
 pub mod log;
 #[cfg(feature = "smtp")]
 pub mod smtp;
-pub mod templates;
 
+pub use self::layout::escape_html;
 pub use self::log::{LogEmailSender, MemoryEmailSender};
 #[cfg(feature = "smtp")]
 pub use self::smtp::{SmtpConfig, SmtpCredentials, SmtpEmailSender, SmtpSecurity};
-pub use self::templates::{
-    AccountExistsContext, DefaultTemplates, EmailTemplates, PasswordChangedContext,
-    PasswordResetContext, VerifyEmailContext,
-};
 
 /// One email to deliver to one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]

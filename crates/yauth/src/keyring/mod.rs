@@ -113,10 +113,11 @@ impl SecretKey {
             });
         }
         // `new_from_slice` only fails on a wrong length, checked just above.
-        let cipher = XChaCha20Poly1305::new_from_slice(bytes).map_err(|_| KeyError::WrongLength {
-            id: id.clone(),
-            len: bytes.len(),
-        })?;
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(bytes).map_err(|_| KeyError::WrongLength {
+                id: id.clone(),
+                len: bytes.len(),
+            })?;
         Ok(Self { id, cipher })
     }
 
@@ -259,7 +260,11 @@ impl KeyRing {
         let mut body = Vec::with_capacity(NONCE_LEN + ciphertext.len());
         body.extend_from_slice(&nonce);
         body.extend_from_slice(&ciphertext);
-        format!("{}{}", Self::prefix_of(&key.id), URL_SAFE_NO_PAD.encode(body))
+        format!(
+            "{}{}",
+            Self::prefix_of(&key.id),
+            URL_SAFE_NO_PAD.encode(body)
+        )
     }
 
     /// Opens a value sealed for `place` by any key of the ring.

@@ -25,7 +25,10 @@ fn round_trip_under_the_current_key() {
     assert!(sealed.starts_with("y1.new."), "{sealed}");
     assert_eq!(KeyRing::key_id_of(&sealed), Some("new"));
     assert_eq!(&ring.open(&place(ROW), &sealed).unwrap()[..], b"whsec_abc");
-    assert_eq!(&*ring.open_string(&place(ROW), &sealed).unwrap(), "whsec_abc");
+    assert_eq!(
+        &*ring.open_string(&place(ROW), &sealed).unwrap(),
+        "whsec_abc"
+    );
     let empty = ring.seal(&place(ROW), b"");
     assert!(ring.open(&place(ROW), &empty).unwrap().is_empty());
 }
@@ -35,7 +38,10 @@ fn every_value_gets_its_own_nonce() {
     let ring = ring([key("k", 1)]);
     let a = ring.seal(&place(ROW), b"same");
     let b = ring.seal(&place(ROW), b"same");
-    assert_ne!(a, b, "the same secret sealed twice never gives the same text");
+    assert_ne!(
+        a, b,
+        "the same secret sealed twice never gives the same text"
+    );
 }
 
 #[test]
@@ -59,7 +65,10 @@ fn a_key_the_ring_lacks_is_named() {
 fn a_value_moved_to_another_place_does_not_open() {
     let ring = ring([key("k", 1)]);
     let sealed = ring.seal(&place(ROW), b"secret");
-    assert_eq!(ring.open(&place(OTHER_ROW), &sealed), Err(OpenError::Forged));
+    assert_eq!(
+        ring.open(&place(OTHER_ROW), &sealed),
+        Err(OpenError::Forged)
+    );
     for column in SealedColumn::ALL {
         if column != SealedColumn::WebhookSecret {
             let elsewhere = SealedPlace::new(column, ROW);
@@ -135,7 +144,13 @@ fn keys_are_checked() {
         SecretKey::new("k", &[0; 33]),
         Err(KeyError::WrongLength { len: 33, .. })
     ));
-    for id in ["", "Upper", "under_score", "dot.ted", "x".repeat(33).as_str()] {
+    for id in [
+        "",
+        "Upper",
+        "under_score",
+        "dot.ted",
+        "x".repeat(33).as_str(),
+    ] {
         assert_eq!(
             SecretKey::new(id, &[0; 32]).unwrap_err(),
             KeyError::InvalidKeyId(id.into())
@@ -145,7 +160,10 @@ fn keys_are_checked() {
     let standard = SecretKey::from_base64("a", &STANDARD.encode(bytes)).unwrap();
     let url = SecretKey::from_base64("a", &URL_SAFE_NO_PAD.encode(bytes)).unwrap();
     let sealed = ring([standard]).seal(&place(ROW), b"x");
-    assert!(ring([url]).open(&place(ROW), &sealed).is_ok(), "both spell one key");
+    assert!(
+        ring([url]).open(&place(ROW), &sealed).is_ok(),
+        "both spell one key"
+    );
     assert_eq!(
         SecretKey::from_base64("a", "not base64!").unwrap_err(),
         KeyError::InvalidBase64("a".into())
@@ -164,8 +182,14 @@ fn keys_are_checked() {
 #[test]
 fn debug_never_shows_key_material() {
     let key = SecretKey::new("k", &[0xab; 32]).unwrap();
-    let shown = format!("{key:?} {:?}", ring([SecretKey::new("k", &[0xab; 32]).unwrap()]));
-    assert!(!shown.contains("171") && !shown.to_lowercase().contains("ab, "), "{shown}");
+    let shown = format!(
+        "{key:?} {:?}",
+        ring([SecretKey::new("k", &[0xab; 32]).unwrap()])
+    );
+    assert!(
+        !shown.contains("171") && !shown.to_lowercase().contains("ab, "),
+        "{shown}"
+    );
     assert_eq!(key.id(), "k");
 }
 

@@ -3,11 +3,14 @@
 use time::Duration;
 
 use super::hibp::HibpConfig;
+use std::sync::Arc;
+
 use super::policy::PasswordPolicyConfig;
+use super::templates::{DefaultEmailPasswordTemplates, EmailPasswordTemplates};
 use crate::config::RateLimit;
 
 /// Settings of the email-password plugin.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EmailPasswordConfig {
     /// Refuse login until the email is verified (default: true).
     pub require_email_verification: bool,
@@ -22,6 +25,8 @@ pub struct EmailPasswordConfig {
     /// Limits of this plugin's operations (applied unless rate limiting is off in the core
     /// configuration).
     pub rate_limits: EmailPasswordRateLimits,
+    /// The wording of this plugin's emails ([`DefaultEmailPasswordTemplates`] unless replaced).
+    pub templates: Arc<dyn EmailPasswordTemplates>,
 }
 
 impl Default for EmailPasswordConfig {
@@ -33,7 +38,24 @@ impl Default for EmailPasswordConfig {
             policy: PasswordPolicyConfig::default(),
             hibp: HibpConfig::default(),
             rate_limits: EmailPasswordRateLimits::default(),
+            templates: Arc::new(DefaultEmailPasswordTemplates),
         }
+    }
+}
+
+impl std::fmt::Debug for EmailPasswordConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailPasswordConfig")
+            .field(
+                "require_email_verification",
+                &self.require_email_verification,
+            )
+            .field("verification_ttl", &self.verification_ttl)
+            .field("reset_ttl", &self.reset_ttl)
+            .field("policy", &self.policy)
+            .field("hibp", &self.hibp)
+            .field("rate_limits", &self.rate_limits)
+            .finish_non_exhaustive()
     }
 }
 

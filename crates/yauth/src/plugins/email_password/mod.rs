@@ -5,6 +5,7 @@ pub mod hibp;
 mod plugin;
 pub mod policy;
 mod routes;
+pub mod templates;
 
 pub use crate::login::LoginResponse;
 pub use config::{EmailPasswordConfig, EmailPasswordRateLimits};

@@ -14,11 +14,11 @@ use yauth_entity::{
 use yauth_store::constraint;
 
 use super::plugin::{EpState, validate_email};
-use crate::auth::AuthUser;
-use crate::crypto::{dummy_verify, hash_password, hash_token, random_token, verify_password};
-use crate::email::{
+use super::templates::{
     AccountExistsContext, PasswordChangedContext, PasswordResetContext, VerifyEmailContext,
 };
+use crate::auth::AuthUser;
+use crate::crypto::{dummy_verify, hash_password, hash_token, random_token, verify_password};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::events::{AuthEvent, EventContext, EventResponse};
 use crate::extract::{ClientInfo, Json};
@@ -158,12 +158,16 @@ async fn notify_existing_owner(
             ctx,
         )
         .await;
-        let message = core.templates().account_exists(&AccountExistsContext {
-            app_name: core.config().app_name.clone(),
-            email: existing.email.clone(),
-            login_link: core.page_link("login"),
-            reset_link: core.page_link("forgot-password"),
-        });
+        let message = s
+            .plugin
+            .config
+            .templates
+            .account_exists(&AccountExistsContext {
+                app_name: core.config().app_name.clone(),
+                email: existing.email.clone(),
+                login_link: core.page_link("login"),
+                reset_link: core.page_link("forgot-password"),
+            });
         core.send_email_in_background(message);
     }
     Ok(())
@@ -183,7 +187,7 @@ async fn send_verification(s: &EpState, user: &User) -> Result<(), ApiError> {
             created_at: now,
         })
         .await?;
-    let message = core.templates().verify_email(&VerifyEmailContext {
+    let message = s.plugin.config.templates.verify_email(&VerifyEmailContext {
         app_name: core.config().app_name.clone(),
         email: user.email.clone(),
         link: core.email_link("verify-email", &token),
@@ -454,12 +458,16 @@ async fn forgot_password(
         .await?;
         core.emit(AuthEvent::PasswordResetRequested { user_id: user.id }, &ctx)
             .await;
-        let message = core.templates().password_reset(&PasswordResetContext {
-            app_name: core.config().app_name.clone(),
-            email: user.email.clone(),
-            link: core.email_link("reset-password", &token),
-            expires_in_minutes: u64::try_from(ttl.whole_minutes()).unwrap_or(0),
-        });
+        let message = s
+            .plugin
+            .config
+            .templates
+            .password_reset(&PasswordResetContext {
+                app_name: core.config().app_name.clone(),
+                email: user.email.clone(),
+                link: core.email_link("reset-password", &token),
+                expires_in_minutes: u64::try_from(ttl.whole_minutes()).unwrap_or(0),
+            });
         core.send_email_in_background(message);
         Ok(())
     });
@@ -546,10 +554,14 @@ async fn finish_password_change(s: &EpState, user: &User, client: &ClientInfo) {
         &client.event_context(),
     )
     .await;
-    let message = core.templates().password_changed(&PasswordChangedContext {
-        app_name: core.config().app_name.clone(),
-        email: user.email.clone(),
-    });
+    let message = s
+        .plugin
+        .config
+        .templates
+        .password_changed(&PasswordChangedContext {
+            app_name: core.config().app_name.clone(),
+            email: user.email.clone(),
+        });
     core.send_email_in_background(message);
 }
 

@@ -1,27 +1,29 @@
-//! The wording of the emails yauth sends, overridable through [`EmailTemplates`].
+//! The wording of the emails the email-password plugin sends, overridable through
+//! [`EmailPasswordTemplates`] in [`EmailPasswordConfig::templates`](super::EmailPasswordConfig::templates).
 //!
-//! Every email the core sends has one method on [`EmailTemplates`], taking a context struct and
+//! Every email the plugin sends has one method on [`EmailPasswordTemplates`], taking a context struct and
 //! returning a complete [`EmailMessage`] (recipient, subject, plain text and HTML).
-//! [`DefaultTemplates`] provides plain, friendly English wording; every method of the trait falls
+//! [`DefaultEmailPasswordTemplates`] provides plain, friendly English wording; every method of the trait falls
 //! back to it, so a custom implementation only writes the emails it wants to change:
 //!
 //! ```
-//! use yauth::email::{
-//!     DefaultTemplates, EmailMessage, EmailTemplates, VerifyEmailContext,
+//! use yauth::email::EmailMessage;
+//! use yauth::plugins::email_password::templates::{
+//!     DefaultEmailPasswordTemplates, EmailPasswordTemplates, VerifyEmailContext,
 //! };
 //!
 //! /// Our own welcome wording; the other emails keep yauth's default text.
 //! struct MyTemplates;
 //!
-//! impl EmailTemplates for MyTemplates {
+//! impl EmailPasswordTemplates for MyTemplates {
 //!     fn verify_email(&self, ctx: &VerifyEmailContext) -> EmailMessage {
 //!         // Start from the default message and change only what we need.
-//!         let mut message = DefaultTemplates.verify_email(ctx);
+//!         let mut message = DefaultEmailPasswordTemplates.verify_email(ctx);
 //!         message.subject = format!("Welcome to {}! One more step", ctx.app_name);
 //!         message
 //!     }
 //!     // password_reset, account_exists and password_changed are not written here:
-//!     // they delegate to DefaultTemplates.
+//!     // they delegate to DefaultEmailPasswordTemplates.
 //! }
 //!
 //! let ctx = VerifyEmailContext {
@@ -35,12 +37,12 @@
 //! assert!(message.text.contains("https://acme.test/verify?token=abc"));
 //! ```
 //!
-//! When writing HTML yourself, escape every value you interpolate with [`escape_html`]: the
-//! recipient's address and the application name come from configuration and user input.
+//! When writing HTML yourself, escape every value you interpolate with
+//! [`escape_html`](crate::email::escape_html): the recipient's address and the application name
+//! come from configuration and user input.
 
-use std::fmt::Write as _;
-
-use super::EmailMessage;
+use crate::email::EmailMessage;
+use crate::email::layout::{escape_html, html_document, html_link, human_duration};
 
 /// What the address-verification email needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,13 +96,13 @@ pub struct PasswordChangedContext {
     pub email: String,
 }
 
-/// The emails yauth sends. Each method returns the whole message for one email.
+/// The emails the email-password plugin sends. Each method returns the whole message for one email.
 ///
-/// Every method has a default implementation that returns [`DefaultTemplates`]' message, so an
+/// Every method has a default implementation that returns [`DefaultEmailPasswordTemplates`]' message, so an
 /// implementation overrides only the emails it wants to word differently (see the
 /// [module documentation](self) for an example). Emails added to this trait in later versions
 /// will come with a default too.
-pub trait EmailTemplates: Send + Sync + 'static {
+pub trait EmailPasswordTemplates: Send + Sync + 'static {
     /// The email asking a new user to confirm their address.
     fn verify_email(&self, ctx: &VerifyEmailContext) -> EmailMessage {
         default_verify_email(ctx)
@@ -122,13 +124,13 @@ pub trait EmailTemplates: Send + Sync + 'static {
     }
 }
 
-/// yauth's built-in wording for every email: plain, friendly English, text and HTML.
+/// yauth's built-in wording for every email of the plugin: plain, friendly English, text and HTML.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct DefaultTemplates;
+pub struct DefaultEmailPasswordTemplates;
 
-impl EmailTemplates for DefaultTemplates {}
+impl EmailPasswordTemplates for DefaultEmailPasswordTemplates {}
 
-impl<T: EmailTemplates + ?Sized> EmailTemplates for std::sync::Arc<T> {
+impl<T: EmailPasswordTemplates + ?Sized> EmailPasswordTemplates for std::sync::Arc<T> {
     fn verify_email(&self, ctx: &VerifyEmailContext) -> EmailMessage {
         (**self).verify_email(ctx)
     }
@@ -143,7 +145,7 @@ impl<T: EmailTemplates + ?Sized> EmailTemplates for std::sync::Arc<T> {
     }
 }
 
-impl<T: EmailTemplates + ?Sized> EmailTemplates for Box<T> {
+impl<T: EmailPasswordTemplates + ?Sized> EmailPasswordTemplates for Box<T> {
     fn verify_email(&self, ctx: &VerifyEmailContext) -> EmailMessage {
         (**self).verify_email(ctx)
     }
@@ -156,68 +158,6 @@ impl<T: EmailTemplates + ?Sized> EmailTemplates for Box<T> {
     fn password_changed(&self, ctx: &PasswordChangedContext) -> EmailMessage {
         (**self).password_changed(ctx)
     }
-}
-
-/// Escapes `value` for use in HTML text and in quoted attribute values.
-pub fn escape_html(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// "45 minutes", "1 hour", "2 hours", "1 day", "90 minutes".
-fn human_duration(minutes: u64) -> String {
-    fn unit(n: u64, one: &str, many: &str) -> String {
-        if n == 1 {
-            format!("1 {one}")
-        } else {
-            format!("{n} {many}")
-        }
-    }
-    if minutes >= 24 * 60 && minutes.is_multiple_of(24 * 60) {
-        unit(minutes / (24 * 60), "day", "days")
-    } else if minutes >= 60 && minutes.is_multiple_of(60) {
-        unit(minutes / 60, "hour", "hours")
-    } else {
-        unit(minutes, "minute", "minutes")
-    }
-}
-
-/// One HTML paragraph per entry; entries are already-escaped HTML.
-fn html_document(title: &str, paragraphs: &[String]) -> String {
-    let mut html = String::new();
-    html.push_str("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n");
-    let _ = writeln!(html, "<title>{}</title>", escape_html(title));
-    html.push_str(
-        "</head>\n<body style=\"font-family: -apple-system, 'Segoe UI', Helvetica, Arial, \
-         sans-serif; line-height: 1.5; color: #222;\">\n",
-    );
-    for p in paragraphs {
-        let _ = writeln!(html, "<p>{p}</p>");
-    }
-    html.push_str("</body>\n</html>\n");
-    html
-}
-
-/// An HTML link whose text is the URL itself, so it can be copied when the button fails.
-fn html_link(url: &str, label: &str) -> String {
-    let url = escape_html(url);
-    format!(
-        "<a href=\"{url}\" style=\"display: inline-block; padding: 10px 18px; \
-         background: #2563eb; color: #fff; text-decoration: none; border-radius: 6px;\">{}</a>\
-         <br><br>If the button does not work, copy this address into your browser:<br>\
-         <a href=\"{url}\">{url}</a>",
-        escape_html(label)
-    )
 }
 
 fn default_verify_email(ctx: &VerifyEmailContext) -> EmailMessage {
@@ -402,28 +342,8 @@ mod tests {
     }
 
     #[test]
-    fn escape_html_escapes_the_five_special_characters() {
-        assert_eq!(
-            escape_html(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-        assert_eq!(escape_html("plain ü text"), "plain ü text");
-    }
-
-    #[test]
-    fn human_durations() {
-        assert_eq!(human_duration(1), "1 minute");
-        assert_eq!(human_duration(30), "30 minutes");
-        assert_eq!(human_duration(60), "1 hour");
-        assert_eq!(human_duration(90), "90 minutes");
-        assert_eq!(human_duration(120), "2 hours");
-        assert_eq!(human_duration(24 * 60), "1 day");
-        assert_eq!(human_duration(3 * 24 * 60), "3 days");
-    }
-
-    #[test]
     fn verify_email_contains_link_expiry_and_escapes_html() {
-        let m = DefaultTemplates.verify_email(&VerifyEmailContext {
+        let m = DefaultEmailPasswordTemplates.verify_email(&VerifyEmailContext {
             app_name: "Acme".into(),
             email: "ada@example.com".into(),
             link: "https://acme.test/verify?token=abc&x=1".into(),
@@ -436,7 +356,7 @@ mod tests {
         let html = m.html.unwrap();
         assert!(html.contains("href=\"https://acme.test/verify?token=abc&amp;x=1\""));
 
-        let evil = DefaultTemplates.verify_email(&VerifyEmailContext {
+        let evil = DefaultEmailPasswordTemplates.verify_email(&VerifyEmailContext {
             app_name: EVIL_APP.into(),
             email: EVIL_EMAIL.into(),
             link: EVIL_LINK.into(),
@@ -447,7 +367,7 @@ mod tests {
 
     #[test]
     fn every_default_template_escapes_every_value() {
-        let reset = DefaultTemplates.password_reset(&PasswordResetContext {
+        let reset = DefaultEmailPasswordTemplates.password_reset(&PasswordResetContext {
             app_name: EVIL_APP.into(),
             email: EVIL_EMAIL.into(),
             link: EVIL_LINK.into(),
@@ -457,7 +377,7 @@ mod tests {
         assert!(reset.text.contains("30 minutes"));
         assert_escaped(&reset.html.unwrap());
 
-        let exists = DefaultTemplates.account_exists(&AccountExistsContext {
+        let exists = DefaultEmailPasswordTemplates.account_exists(&AccountExistsContext {
             app_name: EVIL_APP.into(),
             email: EVIL_EMAIL.into(),
             login_link: EVIL_LINK.into(),
@@ -468,7 +388,7 @@ mod tests {
         assert!(exists.text.contains(&format!("{EVIL_LINK}/reset")));
         assert_escaped(&exists.html.unwrap());
 
-        let changed = DefaultTemplates.password_changed(&PasswordChangedContext {
+        let changed = DefaultEmailPasswordTemplates.password_changed(&PasswordChangedContext {
             app_name: EVIL_APP.into(),
             email: EVIL_EMAIL.into(),
         });
@@ -479,7 +399,7 @@ mod tests {
     #[test]
     fn custom_templates_override_one_email_and_keep_the_others() {
         struct Custom;
-        impl EmailTemplates for Custom {
+        impl EmailPasswordTemplates for Custom {
             fn password_changed(&self, ctx: &PasswordChangedContext) -> EmailMessage {
                 EmailMessage {
                     to: ctx.email.clone(),
@@ -489,7 +409,7 @@ mod tests {
                 }
             }
         }
-        let templates: Box<dyn EmailTemplates> = Box::new(Custom);
+        let templates: Box<dyn EmailPasswordTemplates> = Box::new(Custom);
         let changed = templates.password_changed(&PasswordChangedContext {
             app_name: "Acme".into(),
             email: "a@example.com".into(),
@@ -503,7 +423,7 @@ mod tests {
         };
         assert_eq!(
             templates.password_reset(&reset_ctx),
-            DefaultTemplates.password_reset(&reset_ctx)
+            DefaultEmailPasswordTemplates.password_reset(&reset_ctx)
         );
     }
 }
