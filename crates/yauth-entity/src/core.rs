@@ -93,11 +93,21 @@ pub struct Session {
     pub absolute_expires_at: OffsetDateTime,
     /// Last time the session authenticated a request (updated on renewal).
     pub last_seen_at: OffsetDateTime,
-    /// Creation time.
+    /// Creation time: when the user authenticated (a session begins with a sign-in and is never
+    /// re-authenticated in place).
     pub created_at: OffsetDateTime,
+    /// How the user proved who they are when the session began: authentication method
+    /// reference values (RFC 8176: `pwd`, `otp`, `mfa`, `hwk`, `user`, ...) separated by single
+    /// spaces, e.g. `"pwd otp mfa"`. Empty for sessions that predate it.
+    pub amr: String,
 }
 
 impl Session {
+    /// The authentication method references of [`amr`](Self::amr), in order.
+    pub fn amr_values(&self) -> impl Iterator<Item = &str> {
+        self.amr.split(' ').filter(|v| !v.is_empty())
+    }
+
     /// Whether the session is usable at `now`.
     pub fn is_active_at(&self, now: OffsetDateTime) -> bool {
         self.expires_at > now && self.absolute_expires_at > now

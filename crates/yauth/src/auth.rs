@@ -71,6 +71,10 @@ pub struct AuthUser {
     /// credential carries no such time. Step-up checks read it.
     #[serde(skip)]
     pub authenticated_at: Option<OffsetDateTime>,
+    /// How the user authenticated the session (RFC 8176 method references such as `pwd`,
+    /// `otp`, `mfa`, `hwk`); empty for credentials that do not record it.
+    #[serde(default)]
+    pub amr: Vec<String>,
 }
 
 impl AuthUser {
@@ -88,6 +92,7 @@ impl AuthUser {
             session_id: None,
             impersonator_id: None,
             authenticated_at: None,
+            amr: Vec::new(),
         }
     }
 
@@ -303,6 +308,7 @@ async fn authenticate_session(
     auth.impersonator_id = session.impersonator_id;
     // A session is created only by signing in, so its creation is the authentication time.
     auth.authenticated_at = Some(session.created_at);
+    auth.amr = session.amr_values().map(str::to_owned).collect();
     Ok(Some(Authenticated {
         user: auth,
         renewed_cookie,

@@ -30,6 +30,10 @@ pub struct LoginResponse {
 pub struct LoginMethod {
     /// The event's `method` (`password`, `passkey`, `magic_link`, `oauth`, `mfa`).
     pub name: &'static str,
+    /// What was proven, as authentication method references (RFC 8176), recorded on the
+    /// session: `["pwd"]` for a password, `["pwd", "otp", "mfa"]` after a TOTP second factor,
+    /// `["hwk", "user"]` for a user-verified passkey.
+    pub amr: &'static [&'static str],
     /// Keep the session for `remember_me_ttl` with a persistent cookie.
     pub remember_me: bool,
 }
@@ -85,7 +89,7 @@ impl YAuthState {
             }
         }
         let (token, session) = self
-            .create_session(user, client, method.remember_me, None)
+            .create_session(user, client, method.remember_me, None, method.amr)
             .await?;
         self.emit(
             AuthEvent::SessionCreated {
@@ -99,6 +103,7 @@ impl YAuthState {
         let mut me = AuthUser::from_user(user, AuthMethod::Session, None);
         me.session_id = Some(session.id);
         me.authenticated_at = Some(session.created_at);
+        me.amr = session.amr_values().map(str::to_owned).collect();
         Ok((
             jar.add(cookie),
             axum::Json(LoginResponse {

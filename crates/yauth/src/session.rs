@@ -12,13 +12,15 @@ use crate::state::YAuthState;
 
 impl YAuthState {
     /// Creates a session for `user` and returns its token (for the cookie) and the row. The
-    /// client's IP and User-Agent are recorded for binding and for the session list.
+    /// client's IP and User-Agent are recorded for binding and for the session list, and `amr`
+    /// (how the user authenticated, RFC 8176 values) for step-up and token claims.
     pub async fn create_session(
         &self,
         user: &User,
         client: &ClientInfo,
         remember_me: bool,
         impersonator_id: Option<Uuid>,
+        amr: &[&str],
     ) -> Result<(String, Session), ApiError> {
         let now = self.now();
         let cfg = &self.config().session;
@@ -39,6 +41,7 @@ impl YAuthState {
             absolute_expires_at,
             last_seen_at: now,
             created_at: now,
+            amr: amr.join(" "),
         };
         self.repos().sessions.create_session(&session).await?;
         Ok((token, session))

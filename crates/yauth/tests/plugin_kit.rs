@@ -132,6 +132,31 @@ async fn a_stale_session_needs_a_fresh_sign_in_to_change_the_password() {
 }
 
 #[tokio::test]
+async fn a_session_records_how_the_user_signed_in() {
+    let app = app().await;
+    let email = verified_user(&app).await;
+    let r = login(&app, &email, PASSWORD).await;
+    assert_eq!(r.body["user"]["amr"], json!(["pwd"]), "{:?}", r.body);
+    let cookie = r.session_cookie().unwrap();
+    let r = req(Method::GET, "/session")
+        .cookie(&cookie)
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["amr"], json!(["pwd"]), "{:?}", r.body);
+    let sessions = app
+        .yauth
+        .state()
+        .repos()
+        .sessions
+        .list_user_sessions(stored_user(&app, &email).await.id, app.yauth.state().now())
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].amr, "pwd", "stored on the session row");
+}
+
+#[tokio::test]
 async fn the_step_up_age_is_configurable_and_validated() {
     let mut config = test_config(ORIGIN);
     config.session.reauthentication_age = time::Duration::ZERO;

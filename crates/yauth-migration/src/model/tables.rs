@@ -329,6 +329,8 @@ fn core_sessions() -> Table {
         .column(col("absolute_expires_at", T::Timestamp))
         .column(col("last_seen_at", T::Timestamp))
         .column(created_at())
+        // Last, where `ALTER TABLE ... ADD COLUMN` puts it on databases created before it.
+        .column(col("amr", T::String(255)).default(DefaultValue::Text(String::new())))
 }
 
 /// `key string(255) pk`, a value column, `expires_at` (indexed), and a last column.

@@ -25,6 +25,7 @@ CREATE TABLE `yauth_sessions` (
     `absolute_expires_at` DATETIME(6) NOT NULL,
     `last_seen_at` DATETIME(6) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,
+    `amr` VARCHAR(255) NOT NULL DEFAULT '',
     PRIMARY KEY (`id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX `yauth_sessions_user_id_idx` ON `yauth_sessions` (`user_id`);

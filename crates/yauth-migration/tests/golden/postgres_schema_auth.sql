@@ -26,6 +26,7 @@ CREATE TABLE "auth"."yauth_sessions" (
     "absolute_expires_at" TIMESTAMPTZ NOT NULL,
     "last_seen_at" TIMESTAMPTZ NOT NULL,
     "created_at" TIMESTAMPTZ NOT NULL,
+    "amr" VARCHAR(255) NOT NULL DEFAULT '',
     PRIMARY KEY ("id")
 );
 CREATE INDEX "yauth_sessions_user_id_idx" ON "auth"."yauth_sessions" ("user_id");

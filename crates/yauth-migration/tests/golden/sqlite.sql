@@ -25,6 +25,7 @@ CREATE TABLE "yauth_sessions" (
     "absolute_expires_at" TEXT NOT NULL,
     "last_seen_at" TEXT NOT NULL,
     "created_at" TEXT NOT NULL,
+    "amr" TEXT NOT NULL DEFAULT '',
     PRIMARY KEY ("id"),
     CONSTRAINT "yauth_sessions_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "yauth_users" ("id") ON DELETE CASCADE,
     CONSTRAINT "yauth_sessions_impersonator_id_fkey" FOREIGN KEY ("impersonator_id") REFERENCES "yauth_users" ("id") ON DELETE CASCADE

@@ -25,6 +25,7 @@ CREATE TABLE "auth_sessions" (
     "absolute_expires_at" TEXT NOT NULL,
     "last_seen_at" TEXT NOT NULL,
     "created_at" TEXT NOT NULL,
+    "amr" TEXT NOT NULL DEFAULT '',
     PRIMARY KEY ("id"),
     CONSTRAINT "auth_sessions_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "auth_users" ("id") ON DELETE CASCADE,
     CONSTRAINT "auth_sessions_impersonator_id_fkey" FOREIGN KEY ("impersonator_id") REFERENCES "auth_users" ("id") ON DELETE CASCADE

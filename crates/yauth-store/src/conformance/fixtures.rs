@@ -167,6 +167,7 @@ pub fn session(user_id: Uuid, now: OffsetDateTime) -> Session {
         absolute_expires_at: now + Duration::days(1),
         last_seen_at: now,
         created_at: now,
+        amr: "pwd otp mfa".to_owned(),
     }
 }
 

@@ -36,6 +36,7 @@ macro_rules! conformance_tests {
             users::users_search_wildcards_literal,
             sessions::sessions_validate_returns_session_and_user,
             sessions::sessions_validate_unknown_is_none,
+            sessions::sessions_amr_round_trips,
             sessions::sessions_validate_idle_expiry_edge,
             sessions::sessions_validate_absolute_expiry,
             sessions::sessions_extend_slides,

@@ -38,6 +38,21 @@ pub async fn sessions_validate_returns_session_and_user(repos: Repositories) {
     );
 }
 
+/// The authentication methods of a session come back as stored, an empty list included.
+pub async fn sessions_amr_round_trips(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let now = now();
+    for amr in ["", "pwd", "hwk user", "pwd otp mfa"] {
+        let session = Session {
+            amr: amr.to_owned(),
+            ..session(user.id, now)
+        };
+        insert_session(&repos, &session).await;
+        let found = validate(&repos, &session, now).await.map(|(s, _)| s);
+        assert_eq!(found.map(|s| s.amr), Some(amr.to_owned()), "amr {amr:?}");
+    }
+}
+
 /// An unknown token hash validates to nothing.
 pub async fn sessions_validate_unknown_is_none(repos: Repositories) {
     let found = repos.sessions.validate_session(&token_hash(), now()).await;

@@ -56,6 +56,8 @@ diesel::table! {
         last_seen_at -> Datetime,
         /// Column `created_at`.
         created_at -> Datetime,
+        /// Column `amr`.
+        amr -> Varchar,
     }
 }
 

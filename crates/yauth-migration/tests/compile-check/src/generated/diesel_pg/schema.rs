@@ -50,6 +50,8 @@ diesel::table! {
         last_seen_at -> Timestamptz,
         /// Column `created_at`.
         created_at -> Timestamptz,
+        /// Column `amr`.
+        amr -> Varchar,
     }
 }
 

@@ -50,6 +50,8 @@ diesel::table! {
         last_seen_at -> Text,
         /// Column `created_at`.
         created_at -> Text,
+        /// Column `amr`.
+        amr -> Varchar,
     }
 }
 

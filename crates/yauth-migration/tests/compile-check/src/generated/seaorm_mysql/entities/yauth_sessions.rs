@@ -30,6 +30,8 @@ pub struct Model {
     pub last_seen_at: TimeDateTime,
     /// Column `created_at`.
     pub created_at: TimeDateTime,
+    /// Column `amr`.
+    pub amr: String,
 }
 
 /// Relations of this entity.
