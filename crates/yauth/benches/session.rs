@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
         let user = User::new(new_id(), "bench@example.com", state.now());
         state.repos().users.create_user(&user).await.expect("user");
         let (token, _) = state
-            .create_session(&user, &ClientInfo::default(), false, None)
+            .create_session(&user, &ClientInfo::default(), false, None, &["pwd"])
             .await
             .expect("session");
         (yauth.router(), format!("yauth_session={token}"))

@@ -25,6 +25,10 @@ pub enum AuthEvent {
         user_id: Uuid,
         /// How they proved it, e.g. `password`.
         method: &'static str,
+        /// What was proven so far (RFC 8176 values, e.g. `["pwd"]`).
+        amr: Vec<&'static str>,
+        /// Whether the client asked for a long-lived session.
+        remember_me: bool,
     },
     /// A login attempt failed.
     LoginFailed {
@@ -72,6 +76,16 @@ pub enum AuthEvent {
         /// The existing account.
         user_id: Uuid,
     },
+    /// A second factor (TOTP) was confirmed and now guards every login.
+    MfaEnabled {
+        /// The user.
+        user_id: Uuid,
+    },
+    /// The second factor was removed.
+    MfaDisabled {
+        /// The user.
+        user_id: Uuid,
+    },
 }
 
 impl AuthEvent {
@@ -88,6 +102,8 @@ impl AuthEvent {
             Self::EmailVerified { .. } => "email_verified",
             Self::ProfileUpdated { .. } => "profile_updated",
             Self::DuplicateRegistration { .. } => "duplicate_registration",
+            Self::MfaEnabled { .. } => "mfa_enabled",
+            Self::MfaDisabled { .. } => "mfa_disabled",
         }
     }
 
@@ -102,14 +118,18 @@ impl AuthEvent {
             | Self::PasswordResetRequested { user_id }
             | Self::EmailVerified { user_id }
             | Self::ProfileUpdated { user_id }
-            | Self::DuplicateRegistration { user_id } => Some(*user_id),
+            | Self::DuplicateRegistration { user_id }
+            | Self::MfaEnabled { user_id }
+            | Self::MfaDisabled { user_id } => Some(*user_id),
             Self::LoginFailed { user_id, .. } => *user_id,
         }
     }
 
     fn metadata(&self) -> Option<serde_json::Value> {
         match self {
-            Self::LoginSucceeded { method, .. } => Some(json!({ "method": method })),
+            Self::LoginSucceeded { method, amr, .. } => {
+                Some(json!({ "method": method, "amr": amr }))
+            }
             Self::LoginFailed { reason, .. } => Some(json!({ "reason": reason })),
             Self::SessionCreated { session_id, .. } | Self::Logout { session_id, .. } => {
                 Some(json!({ "session_id": session_id }))

@@ -26,14 +26,14 @@ pub struct LoginResponse {
 }
 
 /// How a sign-in was proven, for [`YAuthState::complete_login`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoginMethod {
     /// The event's `method` (`password`, `passkey`, `magic_link`, `oauth`, `mfa`).
     pub name: &'static str,
     /// What was proven, as authentication method references (RFC 8176), recorded on the
     /// session: `["pwd"]` for a password, `["pwd", "otp", "mfa"]` after a TOTP second factor,
     /// `["hwk", "user"]` for a user-verified passkey.
-    pub amr: &'static [&'static str],
+    pub amr: Vec<&'static str>,
     /// Keep the session for `remember_me_ttl` with a persistent cookie.
     pub remember_me: bool,
 }
@@ -62,6 +62,8 @@ impl YAuthState {
                 AuthEvent::LoginSucceeded {
                     user_id: user.id,
                     method: method.name,
+                    amr: method.amr.clone(),
+                    remember_me: method.remember_me,
                 },
                 &ctx,
             )
@@ -89,7 +91,7 @@ impl YAuthState {
             }
         }
         let (token, session) = self
-            .create_session(user, client, method.remember_me, None, method.amr)
+            .create_session(user, client, method.remember_me, None, &method.amr)
             .await?;
         self.emit(
             AuthEvent::SessionCreated {
@@ -114,4 +116,14 @@ impl YAuthState {
         )
             .into_response())
     }
+}
+
+/// The registered authentication method reference values (RFC 8176, section 2), so that a
+/// value read back from storage becomes one of these constants again; unknown values are `None`.
+pub fn amr_value(value: &str) -> Option<&'static str> {
+    const REGISTERED: [&str; 21] = [
+        "face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin", "pop", "pwd",
+        "rba", "retina", "sc", "sms", "swk", "tel", "user", "vbm", "wia",
+    ];
+    REGISTERED.into_iter().find(|v| *v == value)
 }

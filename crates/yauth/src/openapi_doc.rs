@@ -17,6 +17,11 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     let builder = builder.with_email_password(Default::default());
     #[cfg(feature = "status")]
     let builder = builder.with_status();
+    // A fixed key: the document never depends on key material, only on the routes.
+    #[cfg(feature = "mfa")]
+    let builder = builder
+        .with_secret_key("openapi", &[0; crate::keyring::KEY_LEN])
+        .with_mfa(Default::default());
     let yauth = builder.build().await?;
     yauth
         .openapi()

@@ -18,6 +18,7 @@ use yauth::backends::sqlx_sqlite::SqlxSqliteBackend;
 use yauth::email::{EmailError, EmailMessage, EmailSender, LogEmailSender};
 use yauth::entity::{PasswordCredential, User, UserUpdate, new_id};
 use yauth::plugins::email_password::EmailPasswordConfig;
+use yauth::plugins::mfa::MfaConfig;
 use yauth::store::DatabaseBackend;
 use yauth::{YAuth, YAuthBuilder, YAuthConfig};
 
@@ -44,6 +45,12 @@ pub struct Settings {
     pub admin: Option<AdminAccount>,
     /// `false` with `YAUTH_RATE_LIMITS=off`.
     pub rate_limits: bool,
+    /// The key ring's keys as `(id, base64)`, oldest first (`YAUTH_SECRET_KEYS=id:base64,...`).
+    /// Empty: one key kept in [`key_file`](Self::key_file).
+    pub secret_keys: Vec<(String, String)>,
+    /// Where the development key lives when `YAUTH_SECRET_KEYS` is unset
+    /// (`yauth-example.key`, created with a random key on first start).
+    pub key_file: PathBuf,
 }
 
 /// The admin account created at start.
@@ -74,6 +81,8 @@ impl Settings {
             mail_log: PathBuf::from("yauth-example-mail.log"),
             admin: None,
             rate_limits: true,
+            secret_keys: Vec::new(),
+            key_file: PathBuf::from("yauth-example.key"),
         }
     }
 
@@ -109,7 +118,45 @@ impl Settings {
                 return Err(format!("YAUTH_RATE_LIMITS must be on or off, not {other:?}").into());
             }
         };
+        if let Some(keys) = var("YAUTH_SECRET_KEYS") {
+            settings.secret_keys = keys
+                .split(',')
+                .map(|entry| match entry.trim().split_once(':') {
+                    Some((id, key)) => Ok((id.to_owned(), key.to_owned())),
+                    None => Err(format!(
+                        "YAUTH_SECRET_KEYS entries are id:base64, oldest first; got {entry:?}"
+                    )),
+                })
+                .collect::<Result<_, _>>()?;
+        }
         Ok(settings)
+    }
+
+    /// The key ring's keys: the configured ones, or the development key from the key file
+    /// (created with 32 random bytes when missing, readable by its owner only).
+    async fn keys(&self) -> Result<Vec<(String, String)>, Error> {
+        if !self.secret_keys.is_empty() {
+            return Ok(self.secret_keys.clone());
+        }
+        let key = match tokio::fs::read_to_string(&self.key_file).await {
+            Ok(key) => key.trim().to_owned(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let key = yauth::keyring::SecretKey::generate_base64();
+                let mut file = tokio::fs::OpenOptions::new();
+                file.write(true).create_new(true);
+                #[cfg(unix)]
+                file.mode(0o600);
+                let mut file = file.open(&self.key_file).await?;
+                file.write_all(key.as_bytes()).await?;
+                tracing::warn!(
+                    path = %self.key_file.display(),
+                    "created a development key for secrets at rest; set YAUTH_SECRET_KEYS in production"
+                );
+                key
+            }
+            Err(error) => return Err(error.into()),
+        };
+        Ok(vec![("dev".to_owned(), key)])
     }
 }
 
@@ -190,9 +237,14 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
     // The breached-password check calls api.pwnedpasswords.com; off so that the example works
     // offline and load tests do not measure (or hammer) a third-party API.
     email_password.hibp.enabled = false;
-    let yauth = YAuthBuilder::new(backend, config)
+    let mut builder = YAuthBuilder::new(backend, config);
+    for (id, key) in settings.keys().await? {
+        builder = builder.with_secret_key_base64(id, &key);
+    }
+    let yauth = builder
         .with_email_sender(MailLog::new(settings.mail_log.clone()))
         .with_email_password(email_password)
+        .with_mfa(MfaConfig::default())
         .with_status()
         .build()
         .await?;

@@ -140,6 +140,13 @@ impl SecretKey {
         Self::new(id, bytes.as_slice())
     }
 
+    /// 32 fresh random bytes in standard base64: a new key to keep in a secret store and give
+    /// to [`from_base64`](Self::from_base64).
+    pub fn generate_base64() -> String {
+        let bytes = Zeroizing::new(rand::random::<[u8; KEY_LEN]>());
+        STANDARD.encode(bytes.as_slice())
+    }
+
     /// The key's id.
     pub fn id(&self) -> &str {
         &self.id

@@ -3,5 +3,8 @@
 #[cfg(feature = "email-password")]
 pub mod email_password;
 
+#[cfg(feature = "mfa")]
+pub mod mfa;
+
 #[cfg(feature = "status")]
 pub mod status;

@@ -280,7 +280,7 @@ async fn login(
     }
     let method = LoginMethod {
         name: "password",
-        amr: &["pwd"],
+        amr: vec!["pwd"],
         remember_me: body.remember_me,
     };
     core.complete_login(&user, method, &client, jar).await
