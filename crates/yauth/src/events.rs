@@ -86,6 +86,16 @@ pub enum AuthEvent {
         /// The user.
         user_id: Uuid,
     },
+    /// A sign-in link was emailed.
+    MagicLinkSent {
+        /// The account, when the address has one (sign-up links go to new addresses).
+        user_id: Option<Uuid>,
+    },
+    /// A sign-in link was used.
+    MagicLinkVerified {
+        /// The user signing in.
+        user_id: Uuid,
+    },
 }
 
 impl AuthEvent {
@@ -104,6 +114,8 @@ impl AuthEvent {
             Self::DuplicateRegistration { .. } => "duplicate_registration",
             Self::MfaEnabled { .. } => "mfa_enabled",
             Self::MfaDisabled { .. } => "mfa_disabled",
+            Self::MagicLinkSent { .. } => "magic_link_sent",
+            Self::MagicLinkVerified { .. } => "magic_link_verified",
         }
     }
 
@@ -120,8 +132,9 @@ impl AuthEvent {
             | Self::ProfileUpdated { user_id }
             | Self::DuplicateRegistration { user_id }
             | Self::MfaEnabled { user_id }
-            | Self::MfaDisabled { user_id } => Some(*user_id),
-            Self::LoginFailed { user_id, .. } => *user_id,
+            | Self::MfaDisabled { user_id }
+            | Self::MagicLinkVerified { user_id } => Some(*user_id),
+            Self::LoginFailed { user_id, .. } | Self::MagicLinkSent { user_id } => *user_id,
         }
     }
 

@@ -117,6 +117,32 @@ pub fn check_token(field: &str, value: &str) -> Result<(), ApiError> {
     check_text(field, value, limits::TOKEN)
 }
 
+/// A plausible email address: one `@`, non-empty parts, a dot in the domain, no spaces or
+/// control characters, at most 254 characters.
+pub fn check_email_syntax(email: &str) -> Result<(), ApiError> {
+    let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_email",
+            "This is not a valid email address.",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

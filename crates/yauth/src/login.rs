@@ -118,12 +118,13 @@ impl YAuthState {
     }
 }
 
-/// The registered authentication method reference values (RFC 8176, section 2), so that a
-/// value read back from storage becomes one of these constants again; unknown values are `None`.
+/// The registered authentication method reference values (RFC 8176, section 2), plus yauth's
+/// `email` (a single-use link sent by email), so that a value read back from storage becomes one
+/// of these constants again; unknown values are `None`.
 pub fn amr_value(value: &str) -> Option<&'static str> {
-    const REGISTERED: [&str; 21] = [
-        "face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin", "pop", "pwd",
-        "rba", "retina", "sc", "sms", "swk", "tel", "user", "vbm", "wia",
+    const REGISTERED: [&str; 22] = [
+        "email", "face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin", "pop",
+        "pwd", "rba", "retina", "sc", "sms", "swk", "tel", "user", "vbm", "wia",
     ];
     REGISTERED.into_iter().find(|v| *v == value)
 }

@@ -106,6 +106,21 @@ impl YAuthState {
         )
     }
 
+    /// Runs the account-dependent part of an enumeration-safe route (`route` names it in logs) in
+    /// a task of its own: the request answers without waiting for it, so neither its storage
+    /// calls nor its timing tell whether an account exists, and it completes even when the client
+    /// disconnects. Failures are logged.
+    pub fn spawn_follow_up<Fut>(&self, route: &'static str, work: Fut)
+    where
+        Fut: std::future::Future<Output = Result<(), crate::ApiError>> + Send + 'static,
+    {
+        tokio::spawn(async move {
+            if let Err(error) = work.await {
+                tracing::error!(%error, route, "background follow-up failed");
+            }
+        });
+    }
+
     /// Sends an email in a background task: the request neither waits for the mail server nor
     /// reveals through its timing whether a message went out, and a cancelled request still
     /// delivers. Failures are logged.

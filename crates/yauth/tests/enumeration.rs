@@ -3,7 +3,7 @@
 //! storage calls inside the request (a recording decorator tells the request's calls from those
 //! of the background tasks that do the account-dependent work).
 //!
-//! Later enumeration-safe routes (magic link, ...) add a case here with [`same_inside_request`].
+//! Every later enumeration-safe route adds a case here with [`same_inside_request`].
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -18,7 +18,10 @@ use yauth_store::InMemoryBackend;
 
 async fn recorded_app() -> (TestApp, Recording) {
     let recording = Recording::new(InMemoryBackend::new());
-    let app = app_on(recording.clone(), test_config(ORIGIN), ep_config(), |b| b).await;
+    let app = app_on(recording.clone(), test_config(ORIGIN), ep_config(), |b| {
+        b.with_magic_link(Default::default())
+    })
+    .await;
     (app, recording)
 }
 
@@ -170,4 +173,24 @@ async fn resend_verification_answers_alike_for_unverified_verified_and_unknown()
             .contains("verify-email")
     );
     assert!(app.mail.last_to(&verified).is_none());
+}
+
+#[tokio::test]
+async fn magic_link_send_answers_alike_and_mails_only_the_known_account() {
+    let (app, recording) = recorded_app().await;
+    let email = verified_user(&app).await;
+    let unknown = unique_email();
+    app.mail.clear();
+    same_inside_request(
+        &app,
+        &recording,
+        "/magic-link/send",
+        json!({"email": email}),
+        json!({"email": unknown}),
+    )
+    .await;
+    settle().await;
+    let message = mail_to(&app, &email).await;
+    assert!(message.text.contains("magic-link?token="));
+    assert!(app.mail.last_to(&unknown).is_none());
 }

@@ -18,6 +18,7 @@ use yauth::backends::sqlx_sqlite::SqlxSqliteBackend;
 use yauth::email::{EmailError, EmailMessage, EmailSender, LogEmailSender};
 use yauth::entity::{PasswordCredential, User, UserUpdate, new_id};
 use yauth::plugins::email_password::EmailPasswordConfig;
+use yauth::plugins::magic_link::MagicLinkConfig;
 use yauth::plugins::mfa::MfaConfig;
 use yauth::store::DatabaseBackend;
 use yauth::{YAuth, YAuthBuilder, YAuthConfig};
@@ -244,6 +245,7 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
     let yauth = builder
         .with_email_sender(MailLog::new(settings.mail_log.clone()))
         .with_email_password(email_password)
+        .with_magic_link(MagicLinkConfig::default())
         .with_mfa(MfaConfig::default())
         .with_status()
         .build()

@@ -3,6 +3,9 @@
 #[cfg(feature = "email-password")]
 pub mod email_password;
 
+#[cfg(feature = "magic-link")]
+pub mod magic_link;
+
 #[cfg(feature = "mfa")]
 pub mod mfa;
 

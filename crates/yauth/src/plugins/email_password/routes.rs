@@ -405,19 +405,13 @@ async fn resend_verification(
     ))
 }
 
-/// Runs the account-dependent part of an enumeration-safe route in its own task: the request
-/// answers without waiting for it, and it completes even when the client disconnects.
+/// [`YAuthState::spawn_follow_up`](crate::YAuthState::spawn_follow_up) with this plugin's state.
 fn spawn_follow_up<F, Fut>(s: &EpState, route: &'static str, work: F)
 where
-    F: FnOnce(EpState) -> Fut + Send + 'static,
+    F: FnOnce(EpState) -> Fut,
     Fut: std::future::Future<Output = Result<(), ApiError>> + Send + 'static,
 {
-    let s = s.clone();
-    tokio::spawn(async move {
-        if let Err(error) = work(s).await {
-            tracing::error!(%error, route, "background follow-up failed");
-        }
-    });
+    s.core.spawn_follow_up(route, work(s.clone()));
 }
 
 /// Emails a password-reset link, if the account exists. Answers the same either way.

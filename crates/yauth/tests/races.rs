@@ -1,17 +1,22 @@
-//! The mfa plugin's races, on every database family.
+//! The plugins' races over HTTP, on every database family: one single-use credential, 16
+//! requests at once, exactly one session.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/backends.rs"]
 mod backends;
 mod common;
+#[path = "common/magic_link.rs"]
+mod magic_link_support;
 #[path = "common/mfa.rs"]
 mod mfa_support;
 
 use axum::http::{Method, StatusCode};
 use backends::Family;
 use common::*;
+use magic_link_support::*;
 use mfa_support::*;
 use serde_json::json;
+use yauth::plugins::magic_link::MagicLinkConfig;
 
 /// Runs each case once per database family, as its own test.
 macro_rules! on_every_family {
@@ -35,11 +40,12 @@ macro_rules! on_every_family {
 on_every_family!(
     one_backup_code_opens_one_of_sixteen_logins,
     one_totp_code_opens_one_of_sixteen_logins,
+    one_magic_link_gives_one_session,
 );
 
 /// An app on `family` with 16 logins of one enrolled user waiting for their second factor.
 async fn sixteen_pending(family: Family) -> Option<(TestApp, Enrolled, Vec<String>)> {
-    let backend = backends::backend("mfa", family).await?;
+    let backend = backends::backend("races", family).await?;
     let mut config = test_config(ORIGIN);
     config.rate_limits.enabled = false;
     let app = app_on(backend, config, ep_config(), with_mfa).await;
@@ -100,4 +106,42 @@ async fn one_totp_code_opens_one_of_sixteen_logins(family: Family) {
         1,
         "one time step, one login"
     );
+}
+
+async fn one_magic_link_gives_one_session(family: Family) {
+    let Some(backend) = backends::backend("races", family).await else {
+        return;
+    };
+    let mut config = test_config(ORIGIN);
+    config.rate_limits.enabled = false;
+    let app = app_on(
+        backend,
+        config,
+        ep_config(),
+        with_magic_link(MagicLinkConfig::default()),
+    )
+    .await;
+    let email = verified_user(&app).await;
+    let token = link_for(&app, &email).await;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(16));
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (router, barrier) = (app.router.clone(), barrier.clone());
+            let request = req(Method::POST, "/magic-link/verify").json(json!({ "token": token }));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                request.send(&router).await
+            })
+        })
+        .collect();
+    let mut sessions = 0;
+    for task in tasks {
+        let r = task.await.unwrap();
+        match r.status {
+            StatusCode::OK => sessions += usize::from(r.session_cookie().is_some()),
+            StatusCode::BAD_REQUEST => assert_eq!(r.code(), "invalid_token"),
+            other => panic!("unexpected {other}: {:?}", r.body),
+        }
+    }
+    assert_eq!(sessions, 1, "one link, one session");
 }
