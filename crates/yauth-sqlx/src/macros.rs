@@ -14,7 +14,9 @@
 /// `sql!(dialect, query_as(Row) | query | query_scalar, [args...], pg: "...", mysql: "...",
 /// sqlite: "...")`: the sqlx macro call with the SQL of `dialect`. A variant written
 /// `mysql [args...]: "..."` binds its own arguments (MySQL's `?` cannot be reused). Variants may
-/// be omitted where the call site is dialect-specific.
+/// be omitted where the call site is dialect-specific. A variant's SQL may also be a `+`
+/// concatenation of literals in parentheses, `pg: ("SELECT " + "1")`, for SQL assembled by a
+/// macro.
 macro_rules! sql {
     // Found the dialect's variant, with its own arguments.
     (@pick pg [$($call:tt)*] [$($arg:expr),*] pg [$($own:expr),* $(,)?]: $lit:tt $(, $($rest:tt)*)?) => {
@@ -39,6 +41,14 @@ macro_rules! sql {
     // Another dialect's variant: skip it.
     (@pick $d:ident [$($call:tt)*] [$($arg:expr),*] $other:ident $([$($own:expr),* $(,)?])?: $lit:tt $(, $($rest:tt)*)?) => {
         $crate::macros::sql!(@pick $d [$($call)*] [$($arg),*] $($($rest)*)?)
+    };
+    // SQL written as a `+` concatenation of literals in parentheses (for SQL that a macro
+    // assembles from literals), which the sqlx macros accept without the parentheses.
+    (@call [query_as($row:ident)] ($($lit:tt)+) [$($arg:expr),*]) => {
+        sqlx::query_as!($row, $($lit)+ $(, $arg)*)
+    };
+    (@call [$m:ident] ($($lit:tt)+) [$($arg:expr),*]) => {
+        sqlx::$m!($($lit)+ $(, $arg)*)
     };
     (@call [query_as($row:ident)] $lit:tt [$($arg:expr),*]) => {
         sqlx::query_as!($row, $lit $(, $arg)*)

@@ -15,6 +15,7 @@ mod oauth2_server;
 mod oidc;
 mod passkey;
 mod rate_limits;
+mod sealed;
 mod sessions;
 mod users;
 mod webhooks;

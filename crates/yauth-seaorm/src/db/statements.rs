@@ -2,8 +2,8 @@
 //! PostgreSQL schema is applied in one place.
 
 use sea_orm::sea_query::{
-    Alias, DeleteStatement, Expr, InsertStatement, IntoIden, Query, SchemaName, SelectStatement,
-    TableName, TableRef, UpdateStatement,
+    Alias, DeleteStatement, DynIden, Expr, InsertStatement, IntoIden, Query, SchemaName,
+    SelectStatement, TableName, TableRef, UpdateStatement,
 };
 use sea_orm::{EntityTrait, Iterable};
 use yauth_store::{StoreError, StoreResult};
@@ -13,11 +13,16 @@ use super::Db;
 impl Db {
     /// The table of `E`, qualified by the configured PostgreSQL schema.
     pub(crate) fn table<E: EntityTrait>(&self, entity: E) -> TableRef {
+        self.table_named(entity.into_iden())
+    }
+
+    /// The table named `name` (an entity's table name), qualified like [`Self::table`].
+    pub(crate) fn table_named(&self, name: DynIden) -> TableRef {
         let schema = self
             .schema
             .as_deref()
             .map(|s| SchemaName(None, Alias::new(s).into_iden()));
-        TableRef::Table(TableName(schema, entity.into_iden()), None)
+        TableRef::Table(TableName(schema, name), None)
     }
 
     /// `SELECT <every column of E> FROM E`.

@@ -16,6 +16,7 @@ pub(crate) mod oauth2_server;
 pub(crate) mod oidc;
 pub(crate) mod passkey;
 pub(crate) mod rate_limits;
+pub(crate) mod sealed;
 pub(crate) mod sessions;
 pub(crate) mod users;
 pub(crate) mod webhooks;
@@ -46,6 +47,7 @@ macro_rules! impl_repositories {
         $crate::repos::lockout::lockout!($d);
         $crate::repos::webhooks::webhooks!($d);
         $crate::repos::oidc::oidc!($d);
+        $crate::repos::sealed::sealed!($d);
     };
 }
 pub(crate) use impl_repositories;

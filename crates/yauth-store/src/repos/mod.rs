@@ -37,7 +37,9 @@ pub use oauth2_server::{DevicePoll, Oauth2ServerRepository};
 pub use oidc::OidcRepository;
 pub use passkey::PasskeyRepository;
 pub use rate_limits::RateLimitRepository;
-pub use sealed::{SealedColumn, SealedValue, SealedValueRepository};
+pub use sealed::{
+    SealedColumn, SealedRowKey, SealedValue, SealedValueRepository, sealed_prefix_chars,
+};
 pub use sessions::SessionRepository;
 pub use users::UserRepository;
 pub use webhooks::{DeliveryOutcome, WebhookRepository};
