@@ -42,6 +42,7 @@ from_row!(Session {
     absolute_expires_at: ts,
     last_seen_at: ts,
     created_at: ts,
+    amr: text,
 });
 from_row!(AuditLogEntry {
     id: uuid,

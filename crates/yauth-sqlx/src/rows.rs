@@ -46,7 +46,7 @@ rows! {
         id: Col<Uuid>, user_id: Col<Uuid>, token_hash: Col<String>, ip_address: Opt<String>,
         user_agent: Opt<String>, impersonator_id: Opt<Uuid>, expires_at: Col<OffsetDateTime>,
         absolute_expires_at: Col<OffsetDateTime>, last_seen_at: Col<OffsetDateTime>,
-        created_at: Col<OffsetDateTime>,
+        created_at: Col<OffsetDateTime>, amr: Col<String>,
     }
     /// `yauth_audit_log`.
     AuditRow => AuditLogEntry {
@@ -232,7 +232,7 @@ rows_with_user! {
         id: Col<Uuid>, user_id: Col<Uuid>, token_hash: Col<String>, ip_address: Opt<String>,
         user_agent: Opt<String>, impersonator_id: Opt<Uuid>, expires_at: Col<OffsetDateTime>,
         absolute_expires_at: Col<OffsetDateTime>, last_seen_at: Col<OffsetDateTime>,
-        created_at: Col<OffsetDateTime>,
+        created_at: Col<OffsetDateTime>, amr: Col<String>,
     }
     /// An API key and its owner: the key-authentication hot path.
     ApiKeyUserRow => ApiKey {

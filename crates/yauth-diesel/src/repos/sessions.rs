@@ -21,8 +21,8 @@ impl<D: Dialect> SessionRepository for Store<D> {
         self.exec(
             self.q(
                 "INSERT INTO {p}sessions (id, user_id, token_hash, ip_address, user_agent, \
-                 impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, \
+                 amr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .uuid(s.id)
             .uuid(s.user_id)
@@ -33,7 +33,8 @@ impl<D: Dialect> SessionRepository for Store<D> {
             .ts(s.expires_at)
             .ts(s.absolute_expires_at)
             .ts(s.last_seen_at)
-            .ts(s.created_at),
+            .ts(s.created_at)
+            .text(&s.amr),
         )
         .await
         .map(drop)

@@ -33,6 +33,8 @@ pub struct Model {
     pub last_seen_at: TimeDateTimeWithTimeZone,
     /// Column `created_at`.
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Column `amr`.
+    pub amr: String,
 }
 
 /// Relations of this entity.

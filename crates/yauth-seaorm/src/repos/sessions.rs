@@ -27,6 +27,7 @@ pub(crate) fn to_session(m: sessions::Model) -> Session {
         absolute_expires_at: m.absolute_expires_at,
         last_seen_at: m.last_seen_at,
         created_at: m.created_at,
+        amr: m.amr,
     }
 }
 
@@ -54,6 +55,7 @@ impl SessionRepository for Db {
                 (C::AbsoluteExpiresAt, s.absolute_expires_at.into()),
                 (C::LastSeenAt, s.last_seen_at.into()),
                 (C::CreatedAt, s.created_at.into()),
+                (C::Amr, s.amr.clone().into()),
             ],
         )
         .await

@@ -21,11 +21,11 @@ macro_rules! sessions {
                     sql!($d, query, [
                         c::uuid(s.id), c::uuid(s.user_id), &s.token_hash, s.ip_address.as_deref(),
                         s.user_agent.as_deref(), c::opt_uuid(s.impersonator_id), c::time(s.expires_at),
-                        c::time(s.absolute_expires_at), c::time(s.last_seen_at), c::time(s.created_at)
+                        c::time(s.absolute_expires_at), c::time(s.last_seen_at), c::time(s.created_at), &s.amr
                     ],
-                    pg: r#"INSERT INTO yauth_sessions (id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
-                    mysql: r#"INSERT INTO yauth_sessions (id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
-                    sqlite: r#"INSERT INTO yauth_sessions (id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"#)
+                    pg: r#"INSERT INTO yauth_sessions (id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"#,
+                    mysql: r#"INSERT INTO yauth_sessions (id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+                    sqlite: r#"INSERT INTO yauth_sessions (id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"#)
                     .execute(&self.pool).await.map_err(db_err)?;
                     Ok(())
                 }
@@ -37,9 +37,9 @@ macro_rules! sessions {
                 ) -> StoreResult<Option<(Session, User)>> {
                     let now = c::time(now);
                     let row = sql!($d, query_as(SessionUserRow), [token_hash, now],
-                        pg: r#"SELECT s.id, s.user_id, s.token_hash, s.ip_address, s.user_agent, s.impersonator_id, s.expires_at, s.absolute_expires_at, s.last_seen_at, s.created_at, u.email AS u_email, u.display_name AS u_display_name, u.email_verified AS u_email_verified, u.role AS u_role, u.banned AS u_banned, u.banned_reason AS u_banned_reason, u.banned_until AS u_banned_until, u.created_at AS u_created_at, u.updated_at AS u_updated_at FROM yauth_sessions s JOIN yauth_users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.absolute_expires_at > $2"#,
-                        mysql [token_hash, now, now]: r#"SELECT s.id, s.user_id, s.token_hash, s.ip_address, s.user_agent, s.impersonator_id, s.expires_at, s.absolute_expires_at, s.last_seen_at, s.created_at, u.email AS u_email, u.display_name AS u_display_name, u.email_verified AS u_email_verified, u.role AS u_role, u.banned AS u_banned, u.banned_reason AS u_banned_reason, u.banned_until AS u_banned_until, u.created_at AS u_created_at, u.updated_at AS u_updated_at FROM yauth_sessions s JOIN yauth_users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND s.absolute_expires_at > ?"#,
-                        sqlite: r#"SELECT s.id, s.user_id, s.token_hash, s.ip_address, s.user_agent, s.impersonator_id, s.expires_at, s.absolute_expires_at, s.last_seen_at, s.created_at, u.email AS u_email, u.display_name AS u_display_name, u.email_verified AS u_email_verified, u.role AS u_role, u.banned AS u_banned, u.banned_reason AS u_banned_reason, u.banned_until AS u_banned_until, u.created_at AS u_created_at, u.updated_at AS u_updated_at FROM yauth_sessions s JOIN yauth_users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.absolute_expires_at > ?2"#)
+                        pg: r#"SELECT s.id, s.user_id, s.token_hash, s.ip_address, s.user_agent, s.impersonator_id, s.expires_at, s.absolute_expires_at, s.last_seen_at, s.created_at, s.amr, u.email AS u_email, u.display_name AS u_display_name, u.email_verified AS u_email_verified, u.role AS u_role, u.banned AS u_banned, u.banned_reason AS u_banned_reason, u.banned_until AS u_banned_until, u.created_at AS u_created_at, u.updated_at AS u_updated_at FROM yauth_sessions s JOIN yauth_users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.absolute_expires_at > $2"#,
+                        mysql [token_hash, now, now]: r#"SELECT s.id, s.user_id, s.token_hash, s.ip_address, s.user_agent, s.impersonator_id, s.expires_at, s.absolute_expires_at, s.last_seen_at, s.created_at, s.amr, u.email AS u_email, u.display_name AS u_display_name, u.email_verified AS u_email_verified, u.role AS u_role, u.banned AS u_banned, u.banned_reason AS u_banned_reason, u.banned_until AS u_banned_until, u.created_at AS u_created_at, u.updated_at AS u_updated_at FROM yauth_sessions s JOIN yauth_users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND s.absolute_expires_at > ?"#,
+                        sqlite: r#"SELECT s.id, s.user_id, s.token_hash, s.ip_address, s.user_agent, s.impersonator_id, s.expires_at, s.absolute_expires_at, s.last_seen_at, s.created_at, s.amr, u.email AS u_email, u.display_name AS u_display_name, u.email_verified AS u_email_verified, u.role AS u_role, u.banned AS u_banned, u.banned_reason AS u_banned_reason, u.banned_until AS u_banned_until, u.created_at AS u_created_at, u.updated_at AS u_updated_at FROM yauth_sessions s JOIN yauth_users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.absolute_expires_at > ?2"#)
                     .fetch_optional(&self.pool).await.map_err(db_err)?;
                     entity(row)
                 }
@@ -61,9 +61,9 @@ macro_rules! sessions {
 
                 async fn find_session(&self, id: Uuid) -> StoreResult<Option<Session>> {
                     let row = sql!($d, query_as(SessionRow), [c::uuid(id)],
-                        pg: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at FROM yauth_sessions WHERE id = $1"#,
-                        mysql: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at FROM yauth_sessions WHERE id = ?"#,
-                        sqlite: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at FROM yauth_sessions WHERE id = ?1"#)
+                        pg: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr FROM yauth_sessions WHERE id = $1"#,
+                        mysql: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr FROM yauth_sessions WHERE id = ?"#,
+                        sqlite: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr FROM yauth_sessions WHERE id = ?1"#)
                     .fetch_optional(&self.pool).await.map_err(db_err)?;
                     entity(row)
                 }
@@ -75,9 +75,9 @@ macro_rules! sessions {
                 ) -> StoreResult<Vec<Session>> {
                     let now = c::time(now);
                     let rows = sql!($d, query_as(SessionRow), [c::uuid(user_id), now],
-                        pg: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at FROM yauth_sessions WHERE user_id = $1 AND expires_at > $2 AND absolute_expires_at > $2 ORDER BY created_at DESC, id DESC"#,
-                        mysql [c::uuid(user_id), now, now]: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at FROM yauth_sessions WHERE user_id = ? AND expires_at > ? AND absolute_expires_at > ? ORDER BY created_at DESC, id DESC"#,
-                        sqlite: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at FROM yauth_sessions WHERE user_id = ?1 AND expires_at > ?2 AND absolute_expires_at > ?2 ORDER BY created_at DESC, id DESC"#)
+                        pg: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr FROM yauth_sessions WHERE user_id = $1 AND expires_at > $2 AND absolute_expires_at > $2 ORDER BY created_at DESC, id DESC"#,
+                        mysql [c::uuid(user_id), now, now]: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr FROM yauth_sessions WHERE user_id = ? AND expires_at > ? AND absolute_expires_at > ? ORDER BY created_at DESC, id DESC"#,
+                        sqlite: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr FROM yauth_sessions WHERE user_id = ?1 AND expires_at > ?2 AND absolute_expires_at > ?2 ORDER BY created_at DESC, id DESC"#)
                     .fetch_all(&self.pool).await.map_err(db_err)?;
                     entities(rows)
                 }
@@ -90,9 +90,9 @@ macro_rules! sessions {
                     let now = c::time(now);
                     let (limit, offset) = (bound(page.limit), bound(page.offset));
                     let rows = sql!($d, query_as(SessionRow), [now, limit, offset],
-                        pg: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at FROM yauth_sessions WHERE expires_at > $1 AND absolute_expires_at > $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"#,
-                        mysql [now, now, limit, offset]: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at FROM yauth_sessions WHERE expires_at > ? AND absolute_expires_at > ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"#,
-                        sqlite: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at FROM yauth_sessions WHERE expires_at > ?1 AND absolute_expires_at > ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"#)
+                        pg: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr FROM yauth_sessions WHERE expires_at > $1 AND absolute_expires_at > $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"#,
+                        mysql [now, now, limit, offset]: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr FROM yauth_sessions WHERE expires_at > ? AND absolute_expires_at > ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"#,
+                        sqlite: r#"SELECT id, user_id, token_hash, ip_address, user_agent, impersonator_id, expires_at, absolute_expires_at, last_seen_at, created_at, amr FROM yauth_sessions WHERE expires_at > ?1 AND absolute_expires_at > ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"#)
                     .fetch_all(&self.pool).await.map_err(db_err)?;
                     let total = sql!($d, query_scalar, [now],
                         pg: r#"SELECT COUNT(*) AS "n!" FROM yauth_sessions WHERE expires_at > $1 AND absolute_expires_at > $1"#,
