@@ -15,8 +15,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth::keyring::{KeyRing, Reencryption, SealedPlace, SecretKey};
 use yauth::store::{
-    DatabaseBackend, Repositories, SealedColumn, SealedValue, SealedValueRepository, StoreError,
-    StoreResult,
+    Repositories, SealedColumn, SealedValue, SealedValueRepository, StoreError, StoreResult,
 };
 use yauth::{BuildError, YAuthBuilder, YAuthConfig};
 use yauth_entity::{TotpSecret, User, Webhook, new_id, truncate_to_micros};
@@ -80,7 +79,7 @@ impl Fixture {
     async fn new(family: Family, webhooks: usize, totps: usize) -> Option<(Self, KeyRing)> {
         let AnyBackend(repos) = backends::backend("keyring", family).await?;
         let (old, new) = (key_id("old"), key_id("new"));
-        let old_key = SecretKey::from_base64(&old, &"b".repeat(43)).unwrap();
+        let old_key = SecretKey::new(&old, &[0xb0; 32]).unwrap();
         let before = KeyRing::new([old_key]).unwrap();
         let mut secrets = Vec::new();
         for i in 0..webhooks + totps {
@@ -100,8 +99,8 @@ impl Fixture {
             });
         }
         let after = KeyRing::new([
-            SecretKey::from_base64(&old, &"b".repeat(43)).unwrap(),
-            SecretKey::from_base64(&new, &"c".repeat(43)).unwrap(),
+            SecretKey::new(&old, &[0xb0; 32]).unwrap(),
+            SecretKey::new(&new, &[0xc0; 32]).unwrap(),
         ])
         .unwrap();
         Some((
@@ -231,7 +230,7 @@ async fn rotation_rewrites_every_old_value_and_the_old_key_can_go(family: Family
     let again = fx.job(&after).run().await.unwrap();
     assert_eq!(again.rewritten, 0, "a second run finds nothing to do");
 
-    let only_new = KeyRing::new([SecretKey::from_base64(&fx.new, &"c".repeat(43)).unwrap()]);
+    let only_new = KeyRing::new([SecretKey::new(&fx.new, &[0xc0; 32]).unwrap()]);
     fx.assert_readable(&only_new.unwrap(), "with the old key removed")
         .await;
     fx.clean_up().await;
@@ -373,7 +372,7 @@ async fn the_last_key_given_seals() {
         yauth::store::InMemoryBackend::new(),
         YAuthConfig::new("http://localhost:3000"),
     )
-    .with_secret_key_base64("k2025", &"a".repeat(43))
+    .with_secret_key_base64("k2025", &"A".repeat(43))
     .with_secret_key("k2026", &[7; 32])
     .build()
     .await

@@ -110,11 +110,19 @@ async fn exercise(database_url: String) {
     let mut settings = Settings::new();
     settings.database_url = database_url;
     settings.mail_log = dir.path().join("mail.log");
+    settings.key_file = dir.path().join("example.key");
     settings.admin = Some(AdminAccount {
         email: "admin@example.com".to_owned(),
         password: PASSWORD.to_owned(),
     });
     let example = app(&settings).await.unwrap();
+    // Without YAUTH_SECRET_KEYS a development key is created, for its owner's eyes only.
+    let key_file = std::fs::metadata(&settings.key_file).expect("the key file exists");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(key_file.permissions().mode() & 0o777, 0o600);
+    }
     let router = &example.router;
 
     let (status, _, body) = call(router, "GET", "/status", None, None).await;
@@ -153,7 +161,10 @@ async fn exercise(database_url: String) {
     let cookie = login(router, email).await;
     let (status, _, body) = call(router, "GET", "/status", None, Some(&cookie)).await;
     assert_eq!(status, StatusCode::OK, "status: {body}");
-    assert_eq!(body["plugins"], json!(["email-password", "status"]));
+    assert_eq!(
+        body["plugins"],
+        json!(["email-password", "magic-link", "mfa", "status"])
+    );
 
     let admin = session_of(router, "admin@example.com").await;
     assert_eq!(admin["role"], "admin");
