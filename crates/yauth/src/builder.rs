@@ -194,6 +194,11 @@ impl YAuthBuilder {
         &self.repos
     }
 
+    /// The core configuration, for plugins that derive settings from it when they are added.
+    pub(crate) fn config(&self) -> &YAuthConfig {
+        &self.config
+    }
+
     pub(crate) fn add_builtin(mut self, pending: PendingPlugin) -> Self {
         self.plugins.push(pending);
         self

@@ -96,6 +96,20 @@ pub enum AuthEvent {
         /// The user signing in.
         user_id: Uuid,
     },
+    /// A passkey was added to an account.
+    PasskeyRegistered {
+        /// The user.
+        user_id: Uuid,
+        /// The stored passkey.
+        passkey_id: Uuid,
+    },
+    /// A passkey was removed from an account.
+    PasskeyDeleted {
+        /// The user.
+        user_id: Uuid,
+        /// The removed passkey.
+        passkey_id: Uuid,
+    },
 }
 
 impl AuthEvent {
@@ -116,6 +130,8 @@ impl AuthEvent {
             Self::MfaDisabled { .. } => "mfa_disabled",
             Self::MagicLinkSent { .. } => "magic_link_sent",
             Self::MagicLinkVerified { .. } => "magic_link_verified",
+            Self::PasskeyRegistered { .. } => "passkey_registered",
+            Self::PasskeyDeleted { .. } => "passkey_deleted",
         }
     }
 
@@ -133,7 +149,9 @@ impl AuthEvent {
             | Self::DuplicateRegistration { user_id }
             | Self::MfaEnabled { user_id }
             | Self::MfaDisabled { user_id }
-            | Self::MagicLinkVerified { user_id } => Some(*user_id),
+            | Self::MagicLinkVerified { user_id }
+            | Self::PasskeyRegistered { user_id, .. }
+            | Self::PasskeyDeleted { user_id, .. } => Some(*user_id),
             Self::LoginFailed { user_id, .. } | Self::MagicLinkSent { user_id } => *user_id,
         }
     }
@@ -147,6 +165,8 @@ impl AuthEvent {
             Self::SessionCreated { session_id, .. } | Self::Logout { session_id, .. } => {
                 Some(json!({ "session_id": session_id }))
             }
+            Self::PasskeyRegistered { passkey_id, .. }
+            | Self::PasskeyDeleted { passkey_id, .. } => Some(json!({ "passkey_id": passkey_id })),
             _ => None,
         }
     }

@@ -20,6 +20,8 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     // A fixed key: the document never depends on key material, only on the routes.
     #[cfg(feature = "magic-link")]
     let builder = builder.with_magic_link(Default::default());
+    #[cfg(feature = "passkey")]
+    let builder = builder.with_passkey(Default::default());
     #[cfg(feature = "mfa")]
     let builder = builder
         .with_secret_key("openapi", &[0; crate::keyring::KEY_LEN])

@@ -9,5 +9,8 @@ pub mod magic_link;
 #[cfg(feature = "mfa")]
 pub mod mfa;
 
+#[cfg(feature = "passkey")]
+pub mod passkey;
+
 #[cfg(feature = "status")]
 pub mod status;

@@ -14,7 +14,7 @@
 
 mod backup_codes;
 mod config;
-mod pending;
+pub(crate) mod pending;
 mod routes;
 mod totp;
 

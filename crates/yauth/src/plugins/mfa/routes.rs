@@ -351,7 +351,7 @@ async fn verify(
     crate::auth::check_origin_if_present(core, &headers)?;
     core.rate_limit_client("mfa_verify", &client, s.plugin.config.verify_rate_limit)
         .await?;
-    let pending = pending::attempt(&s, &body.pending_session_id).await?;
+    let pending = pending::attempt(&s.core, &body.pending_session_id).await?;
     if !check_second_factor(&s, pending.user_id, body.code.trim()).await? {
         core.emit(
             AuthEvent::LoginFailed {
@@ -369,7 +369,7 @@ async fn verify(
             "This sign-in has expired or does not exist; sign in again.",
         )
     };
-    if !pending::finish(&s, &pending).await? {
+    if !pending::finish(&s.core, &pending).await? {
         return Err(expired());
     }
     let user = core
