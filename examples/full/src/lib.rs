@@ -20,6 +20,7 @@ use yauth::entity::{PasswordCredential, User, UserUpdate, new_id};
 use yauth::plugins::email_password::EmailPasswordConfig;
 use yauth::plugins::magic_link::MagicLinkConfig;
 use yauth::plugins::mfa::MfaConfig;
+use yauth::plugins::passkey::PasskeyConfig;
 use yauth::store::DatabaseBackend;
 use yauth::{YAuth, YAuthBuilder, YAuthConfig};
 
@@ -247,6 +248,7 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
         .with_email_password(email_password)
         .with_magic_link(MagicLinkConfig::default())
         .with_mfa(MfaConfig::default())
+        .with_passkey(PasskeyConfig::default())
         .with_status()
         .build()
         .await?;

@@ -163,7 +163,7 @@ async fn exercise(database_url: String) {
     assert_eq!(status, StatusCode::OK, "status: {body}");
     assert_eq!(
         body["plugins"],
-        json!(["email-password", "magic-link", "mfa", "status"])
+        json!(["email-password", "magic-link", "mfa", "passkey", "status"])
     );
 
     let admin = session_of(router, "admin@example.com").await;

@@ -73,6 +73,21 @@ impl<D: Dialect> PasskeyRepository for Store<D> {
         .await
     }
 
+    async fn rename_webauthn_credential(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        name: &str,
+    ) -> StoreResult<bool> {
+        self.changed(
+            self.q("UPDATE {p}webauthn_credentials SET name = ? WHERE id = ? AND user_id = ?")
+                .text(name)
+                .uuid(id)
+                .uuid(user_id),
+        )
+        .await
+    }
+
     async fn delete_webauthn_credential(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
         self.changed(
             self.q("DELETE FROM {p}webauthn_credentials WHERE id = ? AND user_id = ?")

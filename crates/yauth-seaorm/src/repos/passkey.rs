@@ -89,6 +89,19 @@ impl PasskeyRepository for Db {
         }
     }
 
+    async fn rename_webauthn_credential(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        name: &str,
+    ) -> StoreResult<bool> {
+        let mut q = self.update(wc::Entity);
+        q.value(C::Name, name)
+            .and_where(Expr::col(C::Id).eq(id))
+            .and_where(Expr::col(C::UserId).eq(user_id));
+        Ok(self.exec(&self.conn, &q).await? > 0)
+    }
+
     async fn delete_webauthn_credential(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
         let mut q = self.delete(wc::Entity);
         q.and_where(Expr::col(C::Id).eq(id))

@@ -70,6 +70,20 @@ macro_rules! passkey {
                     Ok(())
                 }
 
+                async fn rename_webauthn_credential(
+                    &self,
+                    user_id: Uuid,
+                    id: Uuid,
+                    name: &str,
+                ) -> StoreResult<bool> {
+                    let done = sql!($d, query, [name, c::uuid(id), c::uuid(user_id)],
+                        pg: r#"UPDATE yauth_webauthn_credentials SET name = $1 WHERE id = $2 AND user_id = $3"#,
+                        mysql: r#"UPDATE yauth_webauthn_credentials SET name = ? WHERE id = ? AND user_id = ?"#,
+                        sqlite: r#"UPDATE yauth_webauthn_credentials SET name = ?1 WHERE id = ?2 AND user_id = ?3"#)
+                    .execute(&self.pool).await.map_err(db_err)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
                 async fn delete_webauthn_credential(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
                     let done = sql!($d, query, [c::uuid(id), c::uuid(user_id)],
                         pg: r#"DELETE FROM yauth_webauthn_credentials WHERE id = $1 AND user_id = $2"#,

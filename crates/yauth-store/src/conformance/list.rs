@@ -109,6 +109,7 @@ macro_rules! conformance_tests {
             passkey::passkey_list_oldest_first,
             passkey::passkey_update_use,
             passkey::passkey_delete_checks_owner,
+            passkey::passkey_rename_checks_owner,
             passkey::passkey_user_delete_cascades,
             mfa::mfa_upsert_and_find,
             mfa::mfa_upsert_replaces_unverified,

@@ -70,6 +70,22 @@ impl PasskeyRepository for MemoryStore {
         Ok(())
     }
 
+    async fn rename_webauthn_credential(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        name: &str,
+    ) -> StoreResult<bool> {
+        let mut st = self.state.write();
+        match st.webauthn_credentials.get_mut(&id) {
+            Some(c) if c.user_id == user_id => {
+                c.name = name.to_owned();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn delete_webauthn_credential(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
         let mut st = self.state.write();
         if st

@@ -35,6 +35,16 @@ pub trait PasskeyRepository: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<()>;
 
+    /// Renames the credential if `user_id` owns it, in one statement. Returns whether a row
+    /// changed: `false` when the user owns no such credential. (MySQL counts only rows whose
+    /// value changed, so callers skip a rename to the current name.)
+    async fn rename_webauthn_credential(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        name: &str,
+    ) -> StoreResult<bool>;
+
     /// Deletes the credential if `user_id` owns it. Returns whether it did.
     async fn delete_webauthn_credential(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool>;
 }

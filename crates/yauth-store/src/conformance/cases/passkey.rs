@@ -129,6 +129,39 @@ pub async fn passkey_delete_checks_owner(repos: Repositories) {
     assert!(!again.expect("delete"), "a deleted credential: false");
 }
 
+/// Renaming changes only the name, and only for the owner.
+pub async fn passkey_rename_checks_owner(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let intruder = create_user(&repos).await;
+    let credential = webauthn_credential(user.id, now());
+    create(&repos, &credential).await;
+    let stolen = repo(&repos)
+        .rename_webauthn_credential(intruder.id, credential.id, "mine now")
+        .await;
+    assert!(!stolen.expect("rename"), "another user cannot rename it");
+    let own = repo(&repos)
+        .rename_webauthn_credential(user.id, credential.id, "Laptop ✓")
+        .await;
+    assert!(own.expect("rename"), "the owner renames it");
+    let found = repo(&repos)
+        .find_webauthn_credential(&credential.credential_id)
+        .await
+        .expect("find")
+        .expect("still there");
+    assert_eq!(
+        found,
+        WebauthnCredential {
+            name: "Laptop ✓".to_owned(),
+            ..credential.clone()
+        },
+        "only the name changed"
+    );
+    let unknown = repo(&repos)
+        .rename_webauthn_credential(user.id, new_id(), "x")
+        .await;
+    assert!(!unknown.expect("rename"), "an unknown credential: false");
+}
+
 /// Deleting a user removes their credentials.
 pub async fn passkey_user_delete_cascades(repos: Repositories) {
     let user = create_user(&repos).await;
