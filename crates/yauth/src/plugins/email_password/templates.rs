@@ -38,7 +38,7 @@
 //! ```
 //!
 //! When writing HTML yourself, escape every value you interpolate with
-//! [`escape_html`](crate::email::escape_html): the recipient's address and the application name
+//! [`escape_html`]: the recipient's address and the application name
 //! come from configuration and user input.
 
 use crate::email::EmailMessage;
