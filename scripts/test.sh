@@ -29,8 +29,8 @@ echo "== tests"
 cargo nextest run --workspace --all-features --no-fail-fast
 cargo test --workspace --all-features --doc
 
-echo "== schemathesis (all checks, bounded) over the OpenAPI document, against the quickstart"
-cargo build -q -p yauth-quickstart
+echo "== schemathesis (all checks, bounded) over the OpenAPI document, against the full example"
+cargo build -q -p yauth-example-full
 ./scripts/schemathesis.sh
 
 # diesel-libsql links its own SQLite, so its backend is a separate workspace (own lockfile and

@@ -15,8 +15,10 @@ use crate::input::Validate;
 use crate::state::YAuthState;
 
 /// `axum::Json` whose rejections are [`ApiError`]s with stable codes (`invalid_body`,
-/// `unsupported_media_type`, `payload_too_large`) instead of plain-text bodies, and whose value
-/// has passed [`Validate`]: every request type goes through the one input layer.
+/// `unsupported_media_type`, `payload_too_large`) instead of plain-text bodies, whose body must
+/// be a JSON object (as every documented request body is; serde alone would also take `[]` for a
+/// struct whose fields all have defaults), and whose value has passed [`Validate`]: every request
+/// type goes through the one input layer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -29,8 +31,8 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         use axum::extract::rejection::JsonRejection;
-        let value = match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => value,
+        let value = match axum::Json::<ObjectOnly<T>>::from_request(req, state).await {
+            Ok(axum::Json(ObjectOnly(value))) => value,
             Err(JsonRejection::MissingJsonContentType(_)) => {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -54,6 +56,27 @@ where
         };
         value.validate()?;
         Ok(Self(value))
+    }
+}
+
+/// `T`, deserialised only from a JSON object.
+struct ObjectOnly<T>(T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(Object(std::marker::PhantomData))
+            .map(ObjectOnly)
     }
 }
 

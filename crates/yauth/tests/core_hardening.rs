@@ -147,3 +147,24 @@ async fn a_login_flood_is_bounded_and_answered_with_503_and_retry_after() {
     assert!(overloaded > 0, "200 concurrent hashes exceed the bound");
     assert!(refused >= yauth::crypto::max_concurrent_hashes());
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_a_json_object_is_refused_even_when_every_field_is_optional() {
+    let app = app().await;
+    let (_, cookie) = signed_in_user(&app).await;
+    for body in ["[]", "[null]", "\"text\"", "42", "null"] {
+        let r = req(Method::PATCH, "/me")
+            .cookie(&cookie)
+            .raw_json(body.as_bytes().to_vec())
+            .send(&app.router)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {:?}", r.body);
+        assert_eq!(r.code(), "invalid_body", "{body}");
+    }
+    let r = req(Method::PATCH, "/me")
+        .cookie(&cookie)
+        .raw_json(b"{}".to_vec())
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "an empty object still works");
+}
