@@ -50,6 +50,7 @@ pub const TABLES: &[&str] = &[
     "oauth_states",
     "refresh_tokens",
     "revocations",
+    "signing_keys",
     "api_keys",
     "magic_links",
     "oauth2_clients",
@@ -61,7 +62,6 @@ pub const TABLES: &[&str] = &[
     "webhooks",
     "webhook_deliveries",
     "oidc_nonces",
-    "signing_keys",
 ];
 
 /// Which SQL family a dialect speaks.

@@ -17,8 +17,9 @@ pub struct OidcNonce {
     pub created_at: OffsetDateTime,
 }
 
-/// An id_token signing key (`yauth_signing_keys`). The newest unretired key signs; retired keys
-/// stay in the JWKS until `expires_at`.
+/// A JWT signing key of the bearer plugin (`yauth_signing_keys`): it signs access tokens and, with
+/// oidc, id_tokens. The newest unretired key signs; retired keys stay in the JWKS until
+/// `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningKey {
     /// Key id (`kid`); primary key.

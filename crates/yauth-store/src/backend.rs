@@ -53,7 +53,7 @@ pub struct Repositories {
     /// oidc plugin.
     pub oidc: Option<Arc<dyn OidcRepository>>,
     /// Sealed values by column, for key-ring rotation (needed by every plugin that stores a
-    /// secret: mfa, oauth, webhooks, bearer and oidc).
+    /// secret: mfa, oauth, webhooks and bearer, whose signing keys oidc uses too).
     pub sealed: Option<Arc<dyn SealedValueRepository>>,
 }
 

@@ -1,9 +1,9 @@
-//! Refresh tokens (rotation with reuse detection) and JWT-id revocations.
+//! Refresh tokens (rotation with reuse detection), JWT-id revocations and signing keys.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yauth_entity::{JtiRevocation, RefreshToken};
+use yauth_entity::{JtiRevocation, RefreshToken, SigningKey};
 use yauth_store::{BearerRepository, RefreshTokenSeed, RotateOutcome, StoreResult};
 
 use crate::dialect::Dialect;
@@ -141,6 +141,22 @@ impl<D: Dialect> BearerRepository for Store<D> {
         .await
     }
 
+    async fn list_user_refresh_tokens(
+        &self,
+        user_id: Uuid,
+        created_since: OffsetDateTime,
+    ) -> StoreResult<Vec<RefreshToken>> {
+        self.all(
+            self.q(
+                "SELECT * FROM {p}refresh_tokens WHERE user_id = ? AND created_at >= ? \
+                 ORDER BY created_at DESC, id DESC",
+            )
+            .uuid(user_id)
+            .ts(created_since),
+        )
+        .await
+    }
+
     async fn revoke_jti(&self, r: &JtiRevocation) -> StoreResult<()> {
         let sql = format!(
             "INSERT INTO {{p}}revocations (jti, expires_at, created_at) VALUES (?, ?, ?) \
@@ -163,5 +179,49 @@ impl<D: Dialect> BearerRepository for Store<D> {
             )
             .await?;
         Ok(n.is_some_and(|c| c.0 > 0))
+    }
+
+    async fn create_signing_key(&self, k: &SigningKey) -> StoreResult<()> {
+        self.exec(
+            self.q(
+                "INSERT INTO {p}signing_keys (kid, algorithm, private_key_enc, public_jwk, \
+                 created_at, retired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .text(&k.kid)
+            .text(&k.algorithm)
+            .text(&k.private_key_enc)
+            .json(&k.public_jwk)
+            .ts(k.created_at)
+            .opt_ts(k.retired_at)
+            .opt_ts(k.expires_at),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn list_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKey>> {
+        self.all(
+            self.q(
+                "SELECT * FROM {p}signing_keys WHERE expires_at IS NULL OR expires_at > ? \
+                 ORDER BY created_at DESC, kid DESC",
+            )
+            .ts(now),
+        )
+        .await
+    }
+
+    async fn retire_signing_key(
+        &self,
+        kid: &str,
+        retired_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.changed(
+            self.q("UPDATE {p}signing_keys SET retired_at = ?, expires_at = ? WHERE kid = ?")
+                .ts(retired_at)
+                .ts(expires_at)
+                .text(kid),
+        )
+        .await
     }
 }

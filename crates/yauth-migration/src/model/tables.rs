@@ -188,6 +188,19 @@ pub fn all_tables() -> Vec<(Option<Plugin>, Table)> {
                 .column(created_at()),
         ),
         (
+            Some(P::Bearer),
+            Table::new("signing_keys")
+                .column(col("kid", T::String(64)))
+                .primary_key(&["kid"])
+                .column(col("algorithm", T::String(16)))
+                .column(col("private_key_enc", T::Text))
+                .column(col("public_jwk", T::Json))
+                .column(created_at())
+                .column(col("retired_at", T::Timestamp).null())
+                .column(col("expires_at", T::Timestamp).null())
+                .index(&["expires_at"]),
+        ),
+        (
             Some(P::ApiKey),
             user_fk(with_id("api_keys"), false)
                 .index(&["user_id"])
@@ -274,19 +287,6 @@ pub fn all_tables() -> Vec<(Option<Plugin>, Table)> {
                 )
                 .index(&["authorization_code_id"])
                 .column(created_at()),
-        ),
-        (
-            Some(P::Oidc),
-            Table::new("signing_keys")
-                .column(col("kid", T::String(64)))
-                .primary_key(&["kid"])
-                .column(col("algorithm", T::String(16)))
-                .column(col("private_key_enc", T::Text))
-                .column(col("public_jwk", T::Json))
-                .column(created_at())
-                .column(col("retired_at", T::Timestamp).null())
-                .column(col("expires_at", T::Timestamp).null())
-                .index(&["expires_at"]),
         ),
     ]
 }

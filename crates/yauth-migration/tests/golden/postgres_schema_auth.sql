@@ -195,6 +195,17 @@ CREATE TABLE "auth"."yauth_revocations" (
     PRIMARY KEY ("jti")
 );
 CREATE INDEX "yauth_revocations_expires_at_idx" ON "auth"."yauth_revocations" ("expires_at");
+CREATE TABLE "auth"."yauth_signing_keys" (
+    "kid" VARCHAR(64) NOT NULL,
+    "algorithm" VARCHAR(16) NOT NULL,
+    "private_key_enc" TEXT NOT NULL,
+    "public_jwk" JSONB NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "retired_at" TIMESTAMPTZ,
+    "expires_at" TIMESTAMPTZ,
+    PRIMARY KEY ("kid")
+);
+CREATE INDEX "yauth_signing_keys_expires_at_idx" ON "auth"."yauth_signing_keys" ("expires_at");
 CREATE TABLE "auth"."yauth_api_keys" (
     "id" UUID NOT NULL,
     "user_id" UUID NOT NULL,
@@ -358,20 +369,8 @@ CREATE TABLE "auth"."yauth_oidc_nonces" (
 CREATE INDEX "yauth_oidc_nonces_nonce_hash_idx" ON "auth"."yauth_oidc_nonces" ("nonce_hash");
 CREATE INDEX "yauth_oidc_nonces_authorization_code_id_idx" ON "auth"."yauth_oidc_nonces" ("authorization_code_id");
 ALTER TABLE "auth"."yauth_oidc_nonces" ADD CONSTRAINT "yauth_oidc_nonces_authorization_code_id_fkey" FOREIGN KEY ("authorization_code_id") REFERENCES "auth"."yauth_authorization_codes" ("id") ON DELETE CASCADE;
-CREATE TABLE "auth"."yauth_signing_keys" (
-    "kid" VARCHAR(64) NOT NULL,
-    "algorithm" VARCHAR(16) NOT NULL,
-    "private_key_enc" TEXT NOT NULL,
-    "public_jwk" JSONB NOT NULL,
-    "created_at" TIMESTAMPTZ NOT NULL,
-    "retired_at" TIMESTAMPTZ,
-    "expires_at" TIMESTAMPTZ,
-    PRIMARY KEY ("kid")
-);
-CREATE INDEX "yauth_signing_keys_expires_at_idx" ON "auth"."yauth_signing_keys" ("expires_at");
 
 -- down
-DROP TABLE "auth"."yauth_signing_keys";
 DROP TABLE "auth"."yauth_oidc_nonces";
 DROP TABLE "auth"."yauth_webhook_deliveries";
 DROP TABLE "auth"."yauth_webhooks";
@@ -383,6 +382,7 @@ DROP TABLE "auth"."yauth_authorization_codes";
 DROP TABLE "auth"."yauth_oauth2_clients";
 DROP TABLE "auth"."yauth_magic_links";
 DROP TABLE "auth"."yauth_api_keys";
+DROP TABLE "auth"."yauth_signing_keys";
 DROP TABLE "auth"."yauth_revocations";
 DROP TABLE "auth"."yauth_refresh_tokens";
 DROP TABLE "auth"."yauth_oauth_states";

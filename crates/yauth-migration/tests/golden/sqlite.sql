@@ -194,6 +194,17 @@ CREATE TABLE "yauth_revocations" (
     PRIMARY KEY ("jti")
 );
 CREATE INDEX "yauth_revocations_expires_at_idx" ON "yauth_revocations" ("expires_at");
+CREATE TABLE "yauth_signing_keys" (
+    "kid" TEXT NOT NULL,
+    "algorithm" TEXT NOT NULL,
+    "private_key_enc" TEXT NOT NULL,
+    "public_jwk" TEXT NOT NULL,
+    "created_at" TEXT NOT NULL,
+    "retired_at" TEXT,
+    "expires_at" TEXT,
+    PRIMARY KEY ("kid")
+);
+CREATE INDEX "yauth_signing_keys_expires_at_idx" ON "yauth_signing_keys" ("expires_at");
 CREATE TABLE "yauth_api_keys" (
     "id" TEXT NOT NULL,
     "user_id" TEXT NOT NULL,
@@ -357,20 +368,8 @@ CREATE TABLE "yauth_oidc_nonces" (
 );
 CREATE INDEX "yauth_oidc_nonces_nonce_hash_idx" ON "yauth_oidc_nonces" ("nonce_hash");
 CREATE INDEX "yauth_oidc_nonces_authorization_code_id_idx" ON "yauth_oidc_nonces" ("authorization_code_id");
-CREATE TABLE "yauth_signing_keys" (
-    "kid" TEXT NOT NULL,
-    "algorithm" TEXT NOT NULL,
-    "private_key_enc" TEXT NOT NULL,
-    "public_jwk" TEXT NOT NULL,
-    "created_at" TEXT NOT NULL,
-    "retired_at" TEXT,
-    "expires_at" TEXT,
-    PRIMARY KEY ("kid")
-);
-CREATE INDEX "yauth_signing_keys_expires_at_idx" ON "yauth_signing_keys" ("expires_at");
 
 -- down
-DROP TABLE "yauth_signing_keys";
 DROP TABLE "yauth_oidc_nonces";
 DROP TABLE "yauth_webhook_deliveries";
 DROP TABLE "yauth_webhooks";
@@ -382,6 +381,7 @@ DROP TABLE "yauth_authorization_codes";
 DROP TABLE "yauth_oauth2_clients";
 DROP TABLE "yauth_magic_links";
 DROP TABLE "yauth_api_keys";
+DROP TABLE "yauth_signing_keys";
 DROP TABLE "yauth_revocations";
 DROP TABLE "yauth_refresh_tokens";
 DROP TABLE "yauth_oauth_states";

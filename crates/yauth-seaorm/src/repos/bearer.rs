@@ -1,15 +1,15 @@
-//! Refresh tokens (rotation with reuse detection) and JWT-id revocations.
+//! Refresh tokens (rotation with reuse detection), JWT-id revocations and signing keys.
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, LockType, OnConflict};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, LockType, OnConflict, Order};
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yauth_entity::{JtiRevocation, RefreshToken};
+use yauth_entity::{JtiRevocation, RefreshToken, SigningKey};
 use yauth_store::{BearerRepository, RefreshTokenSeed, RotateOutcome, StoreResult};
 
 use crate::db::Db;
 use crate::entities::refresh_tokens::{self as rt, Column as C};
-use crate::entities::revocations;
+use crate::entities::{revocations, signing_keys as sk};
 use crate::error::map_err;
 
 fn to_token(m: rt::Model) -> RefreshToken {
@@ -132,6 +132,24 @@ impl BearerRepository for Db {
         self.revoke_where(C::UserId, user_id).await
     }
 
+    async fn list_user_refresh_tokens(
+        &self,
+        user_id: Uuid,
+        created_since: OffsetDateTime,
+    ) -> StoreResult<Vec<RefreshToken>> {
+        let mut q = self.select(rt::Entity);
+        q.and_where(Expr::col(C::UserId).eq(user_id))
+            .and_where(Expr::col(C::CreatedAt).gte(created_since))
+            .order_by(C::CreatedAt, Order::Desc)
+            .order_by(C::Id, Order::Desc);
+        Ok(self
+            .all::<rt::Model, _, _>(&self.conn, &q)
+            .await?
+            .into_iter()
+            .map(to_token)
+            .collect())
+    }
+
     async fn revoke_jti(&self, r: &JtiRevocation) -> StoreResult<()> {
         use revocations::Column as R;
         let mut q = self.insert(
@@ -155,5 +173,62 @@ impl BearerRepository for Db {
         q.and_where(Expr::col(revocations::Column::Jti).eq(jti))
             .and_where(Expr::col(revocations::Column::ExpiresAt).gt(now));
         Ok(!self.rows(&self.conn, &q).await?.is_empty())
+    }
+
+    async fn create_signing_key(&self, k: &SigningKey) -> StoreResult<()> {
+        use sk::Column as C;
+        self.insert_row(
+            &self.conn,
+            sk::Entity,
+            vec![
+                (C::Kid, k.kid.clone().into()),
+                (C::Algorithm, k.algorithm.clone().into()),
+                (C::PrivateKeyEnc, k.private_key_enc.clone().into()),
+                (C::PublicJwk, k.public_jwk.clone().into()),
+                (C::CreatedAt, k.created_at.into()),
+                (C::RetiredAt, k.retired_at.into()),
+                (C::ExpiresAt, k.expires_at.into()),
+            ],
+        )
+        .await
+    }
+
+    async fn list_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKey>> {
+        use sk::Column as C;
+        let mut q = self.select(sk::Entity);
+        q.cond_where(
+            Cond::any()
+                .add(Expr::col(C::ExpiresAt).is_null())
+                .add(Expr::col(C::ExpiresAt).gt(now)),
+        )
+        .order_by(C::CreatedAt, Order::Desc)
+        .order_by(C::Kid, Order::Desc);
+        Ok(self
+            .all::<sk::Model, _, _>(&self.conn, &q)
+            .await?
+            .into_iter()
+            .map(|m| SigningKey {
+                kid: m.kid,
+                algorithm: m.algorithm,
+                private_key_enc: m.private_key_enc,
+                public_jwk: m.public_jwk,
+                created_at: m.created_at,
+                retired_at: m.retired_at,
+                expires_at: m.expires_at,
+            })
+            .collect())
+    }
+
+    async fn retire_signing_key(
+        &self,
+        kid: &str,
+        retired_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let mut q = self.update(sk::Entity);
+        q.value(sk::Column::RetiredAt, retired_at)
+            .value(sk::Column::ExpiresAt, expires_at)
+            .and_where(Expr::col(sk::Column::Kid).eq(kid));
+        Ok(self.exec(&self.conn, &q).await? > 0)
     }
 }

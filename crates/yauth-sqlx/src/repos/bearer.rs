@@ -1,19 +1,20 @@
-//! Refresh tokens (rotation with family reuse detection) and revoked JWT ids.
+//! Refresh tokens (rotation with family reuse detection), revoked JWT ids and the rotating
+//! signing keys.
 
 /// `BearerRepository` for the dialect.
 macro_rules! bearer {
     ($d:ident) => {
         const _: () = {
-            use $crate::codec::{IntoEntity as _, entity};
+            use $crate::codec::{IntoEntity as _, entities, entity};
             use $crate::dialect::$d as c;
-            use $crate::error::{TxError, db_err, retry};
+            use $crate::error::{TxError, db_err, primary_key_is, retry};
             use $crate::macros::{by_dialect, sql};
             use $crate::repos::Store;
-            use $crate::rows::RefreshTokenRow;
+            use $crate::rows::{RefreshTokenRow, SigningKeyRow};
             use time::OffsetDateTime;
             use uuid::Uuid;
-            use yauth_entity::{JtiRevocation, RefreshToken};
-            use yauth_store::{BearerRepository, RefreshTokenSeed, RotateOutcome, StoreResult};
+            use yauth_entity::{JtiRevocation, RefreshToken, SigningKey};
+            use yauth_store::{BearerRepository, RefreshTokenSeed, RotateOutcome, StoreResult, constraint};
 
             /// Stores a refresh token through `executor` (the pool, or a transaction).
             async fn insert_refresh_token<'e, E>(executor: E, t: &RefreshToken) -> Result<(), sqlx::Error>
@@ -129,6 +130,19 @@ macro_rules! bearer {
                     Ok(done.rows_affected())
                 }
 
+                async fn list_user_refresh_tokens(
+                    &self,
+                    user_id: Uuid,
+                    created_since: OffsetDateTime,
+                ) -> StoreResult<Vec<RefreshToken>> {
+                    let rows = sql!($d, query_as(RefreshTokenRow), [c::uuid(user_id), c::time(created_since)],
+                        pg: r#"SELECT id, user_id, token_hash, family_id, client_id, scopes, expires_at, revoked, created_at FROM yauth_refresh_tokens WHERE user_id = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC"#,
+                        mysql: r#"SELECT id, user_id, token_hash, family_id, client_id, scopes, expires_at, revoked, created_at FROM yauth_refresh_tokens WHERE user_id = ? AND created_at >= ? ORDER BY created_at DESC, id DESC"#,
+                        sqlite: r#"SELECT id, user_id, token_hash, family_id, client_id, scopes, expires_at, revoked, created_at FROM yauth_refresh_tokens WHERE user_id = ?1 AND created_at >= ?2 ORDER BY created_at DESC, id DESC"#)
+                    .fetch_all(&self.pool).await.map_err(db_err)?;
+                    entities(rows)
+                }
+
                 async fn revoke_jti(&self, r: &JtiRevocation) -> StoreResult<()> {
                     sql!($d, query, [&r.jti, c::time(r.expires_at), c::time(r.created_at)],
                         pg: r#"INSERT INTO yauth_revocations (jti, expires_at, created_at) VALUES ($1, $2, $3) ON CONFLICT (jti) DO UPDATE SET expires_at = EXCLUDED.expires_at, created_at = EXCLUDED.created_at"#,
@@ -145,6 +159,42 @@ macro_rules! bearer {
                         sqlite: r#"SELECT COUNT(*) AS "n!" FROM yauth_revocations WHERE jti = ?1 AND expires_at > ?2"#)
                     .fetch_one(&self.pool).await.map_err(db_err)?;
                     Ok(n > 0)
+                }
+
+                async fn create_signing_key(&self, k: &SigningKey) -> StoreResult<()> {
+                    sql!($d, query, [
+                        &k.kid, &k.algorithm, &k.private_key_enc, c::json(&k.public_jwk), c::time(k.created_at),
+                        c::opt_time(k.retired_at), c::opt_time(k.expires_at)
+                    ],
+                    pg: r#"INSERT INTO yauth_signing_keys (kid, algorithm, private_key_enc, public_jwk, created_at, retired_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
+                    mysql: r#"INSERT INTO yauth_signing_keys (kid, algorithm, private_key_enc, public_jwk, created_at, retired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)"#,
+                    sqlite: r#"INSERT INTO yauth_signing_keys (kid, algorithm, private_key_enc, public_jwk, created_at, retired_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"#)
+                    .execute(&self.pool).await
+                    .map_err(|e| primary_key_is(db_err(e), constraint::SIGNING_KEYS_KID))?;
+                    Ok(())
+                }
+
+                async fn list_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKey>> {
+                    let rows = sql!($d, query_as(SigningKeyRow), [c::time(now)],
+                        pg: r#"SELECT kid, algorithm, private_key_enc, public_jwk, created_at, retired_at, expires_at FROM yauth_signing_keys WHERE expires_at IS NULL OR expires_at > $1 ORDER BY created_at DESC, kid DESC"#,
+                        mysql: r#"SELECT kid, algorithm, private_key_enc, public_jwk, created_at, retired_at, expires_at FROM yauth_signing_keys WHERE expires_at IS NULL OR expires_at > ? ORDER BY created_at DESC, kid DESC"#,
+                        sqlite: r#"SELECT kid, algorithm, private_key_enc, public_jwk, created_at, retired_at, expires_at FROM yauth_signing_keys WHERE expires_at IS NULL OR expires_at > ?1 ORDER BY created_at DESC, kid DESC"#)
+                    .fetch_all(&self.pool).await.map_err(db_err)?;
+                    entities(rows)
+                }
+
+                async fn retire_signing_key(
+                    &self,
+                    kid: &str,
+                    retired_at: OffsetDateTime,
+                    expires_at: OffsetDateTime,
+                ) -> StoreResult<bool> {
+                    let done = sql!($d, query, [c::time(retired_at), c::time(expires_at), kid],
+                        pg: r#"UPDATE yauth_signing_keys SET retired_at = $1, expires_at = $2 WHERE kid = $3"#,
+                        mysql: r#"UPDATE yauth_signing_keys SET retired_at = ?, expires_at = ? WHERE kid = ?"#,
+                        sqlite: r#"UPDATE yauth_signing_keys SET retired_at = ?1, expires_at = ?2 WHERE kid = ?3"#)
+                    .execute(&self.pool).await.map_err(db_err)?;
+                    Ok(done.rows_affected() > 0)
                 }
             }
         };

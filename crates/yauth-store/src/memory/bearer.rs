@@ -1,4 +1,4 @@
-//! Refresh tokens (rotation with reuse detection) and JWT-id revocations.
+//! Refresh tokens (rotation with reuse detection), JWT-id revocations and signing keys.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -6,6 +6,7 @@ use uuid::Uuid;
 use yauth_entity::*;
 
 use super::MemoryStore;
+use super::state::newest_first;
 use crate::repos::*;
 use crate::{StoreError, StoreResult, constraint};
 
@@ -91,6 +92,22 @@ impl BearerRepository for MemoryStore {
         }))
     }
 
+    async fn list_user_refresh_tokens(
+        &self,
+        user_id: Uuid,
+        created_since: OffsetDateTime,
+    ) -> StoreResult<Vec<RefreshToken>> {
+        let st = self.state.read();
+        let mut tokens: Vec<RefreshToken> = st
+            .refresh_tokens
+            .values()
+            .filter(|t| t.user_id == user_id && t.created_at >= created_since)
+            .cloned()
+            .collect();
+        newest_first(&mut tokens, |t| (t.created_at, t.id));
+        Ok(tokens)
+    }
+
     async fn revoke_jti(&self, revocation: &JtiRevocation) -> StoreResult<()> {
         self.state
             .write()
@@ -106,6 +123,43 @@ impl BearerRepository for MemoryStore {
             .revocations
             .get(jti)
             .is_some_and(|r| r.expires_at > now))
+    }
+
+    async fn create_signing_key(&self, key: &SigningKey) -> StoreResult<()> {
+        let mut st = self.state.write();
+        if st.signing_keys.contains_key(&key.kid) {
+            return Err(StoreError::conflict(constraint::SIGNING_KEYS_KID));
+        }
+        st.signing_keys.insert(key.kid.clone(), key.clone());
+        Ok(())
+    }
+
+    async fn list_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKey>> {
+        let st = self.state.read();
+        let mut keys: Vec<SigningKey> = st
+            .signing_keys
+            .values()
+            .filter(|k| k.expires_at.is_none_or(|at| at > now))
+            .cloned()
+            .collect();
+        // Newest first; kid breaks ties so the order is total.
+        keys.sort_by(|a, b| (b.created_at, &b.kid).cmp(&(a.created_at, &a.kid)));
+        Ok(keys)
+    }
+
+    async fn retire_signing_key(
+        &self,
+        kid: &str,
+        retired_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let mut st = self.state.write();
+        let Some(key) = st.signing_keys.get_mut(kid) else {
+            return Ok(false);
+        };
+        key.retired_at = Some(retired_at);
+        key.expires_at = Some(expires_at);
+        Ok(true)
     }
 }
 

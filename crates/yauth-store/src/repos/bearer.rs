@@ -1,9 +1,11 @@
-//! The bearer plugin's storage: refresh tokens (rotation, reuse detection) and revoked JWT ids, and the issue rule of a rotation.
+//! The bearer plugin's storage: refresh tokens (rotation, reuse detection), revoked JWT ids, the
+//! rotating signing keys (of access tokens and, with oidc, of id_tokens), and the issue rule of a
+//! rotation.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use yauth_entity::{JtiRevocation, RefreshToken};
+use yauth_entity::{JtiRevocation, RefreshToken, SigningKey};
 
 use crate::StoreResult;
 
@@ -62,7 +64,8 @@ pub enum RotateOutcome {
     Invalid,
 }
 
-/// Refresh tokens (rotation with family reuse detection) and JWT-id revocations.
+/// Refresh tokens (rotation with family reuse detection), JWT-id revocations and the rotating
+/// signing keys.
 #[async_trait]
 pub trait BearerRepository: Send + Sync {
     /// Stores a token (the first of a new family, typically). Errors: `NotFound` (user),
@@ -90,9 +93,36 @@ pub trait BearerRepository: Send + Sync {
     /// Revokes every token of a user. Returns how many changed.
     async fn revoke_user_refresh_tokens(&self, user_id: Uuid) -> StoreResult<u64>;
 
+    /// The tokens issued to a user since a time, revoked or not: the access tokens issued with
+    /// them may still be live, so revocation puts their ids on the jti list. Every token of the
+    /// user created at or after `created_since`, in any state (revoked or not, expired or not),
+    /// newest first (`created_at` descending, then `id` descending). An unknown user gives an
+    /// empty list.
+    async fn list_user_refresh_tokens(
+        &self,
+        user_id: Uuid,
+        created_since: OffsetDateTime,
+    ) -> StoreResult<Vec<RefreshToken>>;
+
     /// Records a revoked JWT id (idempotent).
     async fn revoke_jti(&self, revocation: &JtiRevocation) -> StoreResult<()>;
 
     /// Whether the JWT id is revoked (and the revocation not yet expired) at `now`.
     async fn is_jti_revoked(&self, jti: &str, now: OffsetDateTime) -> StoreResult<bool>;
+
+    /// Stores a key. Errors: `Conflict(signing_keys.kid)`.
+    async fn create_signing_key(&self, key: &SigningKey) -> StoreResult<()>;
+
+    /// Keys not yet expired at `now`, newest first: the first unretired one signs access tokens
+    /// (and, with oidc, id_tokens), all are published in the JWKS.
+    async fn list_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKey>>;
+
+    /// Retires a key: it stops signing at `retired_at` and leaves the JWKS at `expires_at`.
+    /// Returns whether the key existed.
+    async fn retire_signing_key(
+        &self,
+        kid: &str,
+        retired_at: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<bool>;
 }

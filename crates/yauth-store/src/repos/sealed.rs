@@ -22,7 +22,7 @@ pub enum SealedColumn {
     OauthRefreshToken,
     /// `webhooks.secret_enc` (webhooks), rows keyed by `id`.
     WebhookSecret,
-    /// `signing_keys.private_key_enc` (oidc, used by bearer), rows keyed by `kid`.
+    /// `signing_keys.private_key_enc` (bearer, also used by oidc), rows keyed by `kid`.
     SigningKey,
 }
 
@@ -76,7 +76,7 @@ impl SealedColumn {
             Self::TotpSecret => "mfa",
             Self::OauthAccessToken | Self::OauthRefreshToken => "oauth",
             Self::WebhookSecret => "webhooks",
-            Self::SigningKey => "oidc",
+            Self::SigningKey => "bearer",
         }
     }
 }

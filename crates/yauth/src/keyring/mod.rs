@@ -335,10 +335,7 @@ pub(crate) fn stores_secrets(id: crate::PluginId) -> bool {
 pub(crate) fn columns_of(enabled: &[&str]) -> Vec<SealedColumn> {
     SealedColumn::ALL
         .into_iter()
-        .filter(|c| {
-            enabled.contains(&c.plugin())
-                || (*c == SealedColumn::SigningKey && enabled.contains(&"bearer"))
-        })
+        .filter(|c| enabled.contains(&c.plugin()))
         .collect()
 }
 

@@ -1,11 +1,12 @@
-//! `BearerRepository`: refresh-token rotation with family reuse detection, JWT-id revocations.
+//! `BearerRepository`: refresh-token rotation with family reuse detection, JWT-id revocations,
+//! rotating signing keys.
 
 use std::sync::Arc;
 
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
-use yauth_entity::{JtiRevocation, RefreshToken, new_id};
+use yauth_entity::{JtiRevocation, RefreshToken, SigningKey, new_id};
 
 use crate::conformance::fixtures::*;
 use crate::{BearerRepository, RefreshTokenSeed, Repositories, RotateOutcome, constraint};
@@ -52,6 +53,29 @@ async fn find(repos: &Repositories, hash: &str) -> Option<RefreshToken> {
 
 async fn is_revoked(repos: &Repositories, hash: &str) -> bool {
     find(repos, hash).await.expect("the token exists").revoked
+}
+
+async fn create_key(repos: &Repositories, key: &SigningKey) {
+    repo(repos)
+        .create_signing_key(key)
+        .await
+        .expect("create_signing_key");
+}
+
+async fn listed_kids(
+    repos: &Repositories,
+    at: OffsetDateTime,
+    ours: &[&SigningKey],
+) -> Vec<String> {
+    let keys = repo(repos)
+        .list_signing_keys(at)
+        .await
+        .expect("list_signing_keys");
+    let ours: Vec<&str> = ours.iter().map(|k| k.kid.as_str()).collect();
+    keys.into_iter()
+        .map(|k| k.kid)
+        .filter(|kid| ours.contains(&kid.as_str()))
+        .collect()
 }
 
 /// A stored token is found with every field; unknown hashes find nothing.
@@ -288,6 +312,76 @@ pub async fn bearer_revoke_user_tokens(repos: Repositories) {
     );
 }
 
+/// A user's tokens created at or after a time are listed newest first (ties by id descending),
+/// revoked, expired or not, with every field; older tokens and other users' tokens are not.
+pub async fn bearer_list_user_tokens_since(repos: Repositories) {
+    let first = first_token(&repos).await;
+    let since = first.created_at;
+    let older = RefreshToken {
+        created_at: since - MICROSECOND,
+        ..refresh_token(first.user_id, first.expires_at)
+    };
+    let at = since + Duration::seconds(2);
+    let newest = RefreshToken {
+        created_at: at,
+        ..refresh_token(first.user_id, at + Duration::days(30))
+    };
+    let expired = RefreshToken {
+        id: new_id(),
+        token_hash: token_hash(),
+        expires_at: at,
+        ..newest.clone()
+    };
+    for token in [&older, &newest, &expired] {
+        repo(&repos)
+            .create_refresh_token(token)
+            .await
+            .expect("create_refresh_token");
+    }
+    let rotated_at = since + Duration::seconds(1);
+    let RotateOutcome::Rotated { issued, .. } = rotate(&repos, &first.token_hash, rotated_at).await
+    else {
+        panic!("a valid token must rotate");
+    };
+    first_token(&repos).await;
+    let (high, low) = if newest.id > expired.id {
+        (newest.id, expired.id)
+    } else {
+        (expired.id, newest.id)
+    };
+    let tokens = repo(&repos)
+        .list_user_refresh_tokens(first.user_id, since)
+        .await
+        .expect("list_user_refresh_tokens");
+    let ids: Vec<Uuid> = tokens.iter().map(|t| t.id).collect();
+    assert_eq!(
+        ids,
+        vec![high, low, issued.id, first.id],
+        "newest first, ties by id descending; the one a microsecond older and other users' excluded"
+    );
+    let rotated = RefreshToken {
+        revoked: true,
+        ..first
+    };
+    assert_eq!(
+        tokens.last(),
+        Some(&rotated),
+        "the rotated (revoked) token created exactly at created_since, with every field"
+    );
+}
+
+/// An unknown user has no tokens.
+pub async fn bearer_list_user_tokens_unknown_user(repos: Repositories) {
+    let token = first_token(&repos).await;
+    let since = token.created_at - Duration::days(365);
+    let tokens = repo(&repos).list_user_refresh_tokens(new_id(), since).await;
+    assert_eq!(
+        tokens.expect("list_user_refresh_tokens"),
+        Vec::new(),
+        "unknown user: empty"
+    );
+}
+
 /// A revoked JWT id is revoked until its expiry; revoking twice is fine.
 pub async fn bearer_jti_revocation(repos: Repositories) {
     let now = now();
@@ -340,5 +434,93 @@ pub async fn bearer_user_delete_cascades(repos: Repositories) {
         find(&repos, &token.token_hash).await,
         None,
         "refresh tokens cascade"
+    );
+}
+
+/// Signing keys are listed newest first, with every field.
+pub async fn bearer_signing_keys_newest_first(repos: Repositories) {
+    let base = now();
+    let older = signing_key(base);
+    let newer = signing_key(base + Duration::seconds(1));
+    create_key(&repos, &older).await;
+    create_key(&repos, &newer).await;
+    let kids = listed_kids(&repos, base, &[&older, &newer]).await;
+    assert_eq!(
+        kids,
+        vec![newer.kid.clone(), older.kid.clone()],
+        "newest first"
+    );
+    let keys = repo(&repos)
+        .list_signing_keys(base)
+        .await
+        .expect("list_signing_keys");
+    assert!(
+        keys.contains(&newer),
+        "a listed key round-trips every field"
+    );
+}
+
+/// A taken kid is `Conflict(signing_keys.kid)`.
+pub async fn bearer_signing_key_conflict(repos: Repositories) {
+    let key = signing_key(now());
+    create_key(&repos, &key).await;
+    let result = repo(&repos).create_signing_key(&key).await;
+    assert_conflict(
+        result,
+        constraint::SIGNING_KEYS_KID,
+        "create_signing_key, taken kid",
+    );
+}
+
+/// Retiring records both instants and reports whether the key existed.
+pub async fn bearer_retire_signing_key(repos: Repositories) {
+    let key = signing_key(now());
+    create_key(&repos, &key).await;
+    let (retired_at, expires_at) = (
+        key.created_at + Duration::days(1),
+        key.created_at + Duration::days(8),
+    );
+    let retired = repo(&repos)
+        .retire_signing_key(&key.kid, retired_at, expires_at)
+        .await;
+    assert!(retired.expect("retire_signing_key"), "existing key: true");
+    let keys = repo(&repos)
+        .list_signing_keys(retired_at)
+        .await
+        .expect("list_signing_keys");
+    let expected = SigningKey {
+        retired_at: Some(retired_at),
+        expires_at: Some(expires_at),
+        ..key
+    };
+    assert!(
+        keys.contains(&expected),
+        "a retired key stays listed until it expires"
+    );
+    let unknown = repo(&repos)
+        .retire_signing_key(&marker(), retired_at, expires_at)
+        .await;
+    assert!(!unknown.expect("retire_signing_key"), "unknown kid: false");
+}
+
+/// Keys leave the listing at `expires_at`.
+pub async fn bearer_expired_keys_excluded(repos: Repositories) {
+    let now = now();
+    let key = SigningKey {
+        retired_at: Some(now),
+        expires_at: Some(now + Duration::hours(1)),
+        ..signing_key(now - Duration::days(1))
+    };
+    create_key(&repos, &key).await;
+    let edge = now + Duration::hours(1);
+    let before = listed_kids(&repos, edge - MICROSECOND, &[&key]).await;
+    assert_eq!(
+        before,
+        vec![key.kid.clone()],
+        "listed until the microsecond before expiry"
+    );
+    assert!(
+        listed_kids(&repos, edge, &[&key]).await.is_empty(),
+        "gone at expires_at"
     );
 }

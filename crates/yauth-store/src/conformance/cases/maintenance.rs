@@ -120,14 +120,14 @@ pub async fn maintenance_purge_expired(repos: Repositories) {
             .expect("create_refresh_token");
         bearer.revoke_jti(jti).await.expect("revoke_jti");
     }
-    let oidc = need(&repos.oidc, "oidc");
     let keys = [at, at + MICROSECOND].map(|expires_at| SigningKey {
         retired_at: Some(at - Duration::days(1)),
         expires_at: Some(expires_at),
         ..signing_key(at - Duration::days(30))
     });
     for key in &keys {
-        oidc.create_signing_key(key)
+        bearer
+            .create_signing_key(key)
             .await
             .expect("create_signing_key");
     }
@@ -221,7 +221,7 @@ pub async fn maintenance_purge_expired(repos: Repositories) {
     assert!(kept, "live JWT-id revocations are kept");
     at_least(&report, "revocations", 1);
 
-    let listed = oidc
+    let listed = bearer
         .list_signing_keys(earlier)
         .await
         .expect("list_signing_keys");
@@ -229,7 +229,10 @@ pub async fn maintenance_purge_expired(repos: Repositories) {
         !listed.iter().any(|k| k.kid == keys[0].kid),
         "expired signing keys are purged"
     );
-    let listed = oidc.list_signing_keys(at).await.expect("list_signing_keys");
+    let listed = bearer
+        .list_signing_keys(at)
+        .await
+        .expect("list_signing_keys");
     assert!(
         listed.contains(&keys[1]),
         "signing keys alive at now are kept"

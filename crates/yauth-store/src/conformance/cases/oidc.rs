@@ -1,12 +1,12 @@
-//! `OidcRepository`: nonces bound to authorization codes, rotating signing keys.
+//! `OidcRepository`: nonces bound to authorization codes.
 
 use std::sync::Arc;
 
-use time::{Duration, OffsetDateTime};
-use yauth_entity::{AuthorizationCode, OidcNonce, SigningKey, new_id};
+use time::Duration;
+use yauth_entity::{AuthorizationCode, OidcNonce, new_id};
 
 use crate::conformance::fixtures::*;
-use crate::{OidcRepository, Repositories, constraint};
+use crate::{OidcRepository, Repositories};
 
 fn repo(repos: &Repositories) -> Arc<dyn OidcRepository> {
     need(&repos.oidc, "oidc")
@@ -31,29 +31,6 @@ fn nonce(code: &AuthorizationCode) -> OidcNonce {
         authorization_code_id: code.id,
         created_at: now(),
     }
-}
-
-async fn create_key(repos: &Repositories, key: &SigningKey) {
-    repo(repos)
-        .create_signing_key(key)
-        .await
-        .expect("create_signing_key");
-}
-
-async fn listed_kids(
-    repos: &Repositories,
-    at: OffsetDateTime,
-    ours: &[&SigningKey],
-) -> Vec<String> {
-    let keys = repo(repos)
-        .list_signing_keys(at)
-        .await
-        .expect("list_signing_keys");
-    let ours: Vec<&str> = ours.iter().map(|k| k.kid.as_str()).collect();
-    keys.into_iter()
-        .map(|k| k.kid)
-        .filter(|kid| ours.contains(&kid.as_str()))
-        .collect()
 }
 
 /// A nonce is found by its authorization code with every field.
@@ -106,92 +83,4 @@ pub async fn oidc_nonce_cascades_with_code(repos: Repositories) {
         .await
         .expect("find_oidc_nonce");
     assert_eq!(found, None, "nonces cascade with their authorization code");
-}
-
-/// Signing keys are listed newest first, with every field.
-pub async fn oidc_signing_keys_newest_first(repos: Repositories) {
-    let base = now();
-    let older = signing_key(base);
-    let newer = signing_key(base + Duration::seconds(1));
-    create_key(&repos, &older).await;
-    create_key(&repos, &newer).await;
-    let kids = listed_kids(&repos, base, &[&older, &newer]).await;
-    assert_eq!(
-        kids,
-        vec![newer.kid.clone(), older.kid.clone()],
-        "newest first"
-    );
-    let keys = repo(&repos)
-        .list_signing_keys(base)
-        .await
-        .expect("list_signing_keys");
-    assert!(
-        keys.contains(&newer),
-        "a listed key round-trips every field"
-    );
-}
-
-/// A taken kid is `Conflict(signing_keys.kid)`.
-pub async fn oidc_signing_key_conflict(repos: Repositories) {
-    let key = signing_key(now());
-    create_key(&repos, &key).await;
-    let result = repo(&repos).create_signing_key(&key).await;
-    assert_conflict(
-        result,
-        constraint::SIGNING_KEYS_KID,
-        "create_signing_key, taken kid",
-    );
-}
-
-/// Retiring records both instants and reports whether the key existed.
-pub async fn oidc_retire_signing_key(repos: Repositories) {
-    let key = signing_key(now());
-    create_key(&repos, &key).await;
-    let (retired_at, expires_at) = (
-        key.created_at + Duration::days(1),
-        key.created_at + Duration::days(8),
-    );
-    let retired = repo(&repos)
-        .retire_signing_key(&key.kid, retired_at, expires_at)
-        .await;
-    assert!(retired.expect("retire_signing_key"), "existing key: true");
-    let keys = repo(&repos)
-        .list_signing_keys(retired_at)
-        .await
-        .expect("list_signing_keys");
-    let expected = SigningKey {
-        retired_at: Some(retired_at),
-        expires_at: Some(expires_at),
-        ..key
-    };
-    assert!(
-        keys.contains(&expected),
-        "a retired key stays listed until it expires"
-    );
-    let unknown = repo(&repos)
-        .retire_signing_key(&marker(), retired_at, expires_at)
-        .await;
-    assert!(!unknown.expect("retire_signing_key"), "unknown kid: false");
-}
-
-/// Keys leave the listing at `expires_at`.
-pub async fn oidc_expired_keys_excluded(repos: Repositories) {
-    let now = now();
-    let key = SigningKey {
-        retired_at: Some(now),
-        expires_at: Some(now + Duration::hours(1)),
-        ..signing_key(now - Duration::days(1))
-    };
-    create_key(&repos, &key).await;
-    let edge = now + Duration::hours(1);
-    let before = listed_kids(&repos, edge - MICROSECOND, &[&key]).await;
-    assert_eq!(
-        before,
-        vec![key.kid.clone()],
-        "listed until the microsecond before expiry"
-    );
-    assert!(
-        listed_kids(&repos, edge, &[&key]).await.is_empty(),
-        "gone at expires_at"
-    );
 }

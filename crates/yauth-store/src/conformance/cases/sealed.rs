@@ -85,8 +85,9 @@ async fn store_row(repos: &Repositories, column: SealedColumn, key: &str, value:
             let mut key_row = signing_key(at);
             key_row.kid = key.to_owned();
             key_row.private_key_enc = value_or("signing_keys.private_key_enc");
-            let oidc = need(&repos.oidc, "oidc");
-            oidc.create_signing_key(&key_row)
+            let bearer = need(&repos.bearer, "bearer");
+            bearer
+                .create_signing_key(&key_row)
                 .await
                 .expect("create_signing_key");
         }

@@ -355,6 +355,29 @@ diesel::table! {
     use diesel::sql_types::*;
     use diesel::mysql::sql_types::Datetime;
 
+    /// The `yauth_signing_keys` table.
+    yauth_signing_keys (kid) {
+        /// Column `kid`.
+        kid -> Varchar,
+        /// Column `algorithm`.
+        algorithm -> Varchar,
+        /// Column `private_key_enc`.
+        private_key_enc -> Text,
+        /// Column `public_jwk`.
+        public_jwk -> Json,
+        /// Column `created_at`.
+        created_at -> Datetime,
+        /// Column `retired_at`.
+        retired_at -> Nullable<Datetime>,
+        /// Column `expires_at`.
+        expires_at -> Nullable<Datetime>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use diesel::mysql::sql_types::Datetime;
+
     /// The `yauth_api_keys` table.
     yauth_api_keys (id) {
         /// Column `id`.
@@ -634,29 +657,6 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    use diesel::sql_types::*;
-    use diesel::mysql::sql_types::Datetime;
-
-    /// The `yauth_signing_keys` table.
-    yauth_signing_keys (kid) {
-        /// Column `kid`.
-        kid -> Varchar,
-        /// Column `algorithm`.
-        algorithm -> Varchar,
-        /// Column `private_key_enc`.
-        private_key_enc -> Text,
-        /// Column `public_jwk`.
-        public_jwk -> Json,
-        /// Column `created_at`.
-        created_at -> Datetime,
-        /// Column `retired_at`.
-        retired_at -> Nullable<Datetime>,
-        /// Column `expires_at`.
-        expires_at -> Nullable<Datetime>,
-    }
-}
-
 diesel::joinable!(yauth_audit_log -> yauth_users (user_id));
 diesel::joinable!(yauth_passwords -> yauth_users (user_id));
 diesel::joinable!(yauth_password_history -> yauth_users (user_id));
@@ -695,6 +695,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     yauth_oauth_states,
     yauth_refresh_tokens,
     yauth_revocations,
+    yauth_signing_keys,
     yauth_api_keys,
     yauth_magic_links,
     yauth_oauth2_clients,
@@ -706,5 +707,4 @@ diesel::allow_tables_to_appear_in_same_query!(
     yauth_webhooks,
     yauth_webhook_deliveries,
     yauth_oidc_nonces,
-    yauth_signing_keys,
 );

@@ -304,6 +304,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The `yauth_signing_keys` table.
+    yauth_signing_keys (kid) {
+        /// Column `kid`.
+        kid -> Varchar,
+        /// Column `algorithm`.
+        algorithm -> Varchar,
+        /// Column `private_key_enc`.
+        private_key_enc -> Text,
+        /// Column `public_jwk`.
+        public_jwk -> Jsonb,
+        /// Column `created_at`.
+        created_at -> Timestamptz,
+        /// Column `retired_at`.
+        retired_at -> Nullable<Timestamptz>,
+        /// Column `expires_at`.
+        expires_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     /// The `yauth_api_keys` table.
     yauth_api_keys (id) {
         /// Column `id`.
@@ -553,26 +573,6 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    /// The `yauth_signing_keys` table.
-    yauth_signing_keys (kid) {
-        /// Column `kid`.
-        kid -> Varchar,
-        /// Column `algorithm`.
-        algorithm -> Varchar,
-        /// Column `private_key_enc`.
-        private_key_enc -> Text,
-        /// Column `public_jwk`.
-        public_jwk -> Jsonb,
-        /// Column `created_at`.
-        created_at -> Timestamptz,
-        /// Column `retired_at`.
-        retired_at -> Nullable<Timestamptz>,
-        /// Column `expires_at`.
-        expires_at -> Nullable<Timestamptz>,
-    }
-}
-
 diesel::joinable!(yauth_audit_log -> yauth_users (user_id));
 diesel::joinable!(yauth_passwords -> yauth_users (user_id));
 diesel::joinable!(yauth_password_history -> yauth_users (user_id));
@@ -611,6 +611,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     yauth_oauth_states,
     yauth_refresh_tokens,
     yauth_revocations,
+    yauth_signing_keys,
     yauth_api_keys,
     yauth_magic_links,
     yauth_oauth2_clients,
@@ -622,5 +623,4 @@ diesel::allow_tables_to_appear_in_same_query!(
     yauth_webhooks,
     yauth_webhook_deliveries,
     yauth_oidc_nonces,
-    yauth_signing_keys,
 );
