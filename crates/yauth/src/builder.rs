@@ -122,6 +122,8 @@ pub struct YAuthBuilder {
     email: Option<Arc<dyn EmailSender>>,
     plugins: Vec<PendingPlugin>,
     secret_keys: Vec<SecretKey>,
+    #[cfg(feature = "bearer")]
+    bearer: Option<crate::plugins::bearer::Setup>,
     errors: Vec<BuildError>,
 }
 
@@ -135,6 +137,8 @@ impl YAuthBuilder {
             email: None,
             plugins: Vec::new(),
             secret_keys: Vec::new(),
+            #[cfg(feature = "bearer")]
+            bearer: None,
             errors: Vec::new(),
         }
     }
@@ -204,6 +208,12 @@ impl YAuthBuilder {
         self
     }
 
+    #[cfg(feature = "bearer")]
+    pub(crate) fn set_bearer(mut self, setup: crate::plugins::bearer::Setup) -> Self {
+        self.bearer = Some(setup);
+        self
+    }
+
     pub(crate) fn add_error(mut self, error: BuildError) -> Self {
         self.errors.push(error);
         self
@@ -233,6 +243,15 @@ impl YAuthBuilder {
         let plugins: Vec<Arc<dyn YAuthPlugin>> =
             self.plugins.into_iter().map(|p| p.plugin).collect();
         let authenticators = plugins.iter().filter_map(|p| p.authenticator()).collect();
+        #[cfg(feature = "bearer")]
+        let tokens = match self.bearer {
+            Some(setup) => Some(Arc::new(setup.into_tokens(
+                self.config.base_url.trim_end_matches('/'),
+                key_ring.as_ref(),
+                self.clock.clone(),
+            )?)),
+            None => None,
+        };
         let purge_interval = self.config.purge_interval;
         let reencrypt_interval = self.config.reencrypt_interval;
         let state = YAuthState::new(Inner {
@@ -246,6 +265,8 @@ impl YAuthBuilder {
             plugins,
             authenticators,
             key_ring,
+            #[cfg(feature = "bearer")]
+            tokens,
         });
         let (router, openapi) = assemble(&state);
         let purge = purge_interval.map(|every| crate::purge::spawn(state.clone(), every));
@@ -413,6 +434,19 @@ impl YAuth {
         match self.state.reencryption() {
             Some(job) => job.values_under(key_id).await,
             None => Ok(0),
+        }
+    }
+
+    /// The public keys that verify access tokens, as a JSON Web Key Set: the signing key and
+    /// every retired key that may still verify a live token. Serve it to resource servers that
+    /// verify tokens themselves (the oidc plugin serves it at its `jwks_uri`).
+    #[cfg(feature = "bearer")]
+    pub async fn jwks(
+        &self,
+    ) -> Result<crate::plugins::bearer::Jwks, crate::plugins::bearer::SignerError> {
+        match self.state.tokens() {
+            Some(tokens) => tokens.jwks().await,
+            None => Ok(Default::default()),
         }
     }
 

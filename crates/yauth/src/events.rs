@@ -29,6 +29,8 @@ pub enum AuthEvent {
         amr: Vec<&'static str>,
         /// Whether the client asked for a long-lived session.
         remember_me: bool,
+        /// What the sign-in will hand out: a session cookie or tokens.
+        issue: crate::login::Issue,
     },
     /// A login attempt failed.
     LoginFailed {
@@ -110,6 +112,20 @@ pub enum AuthEvent {
         /// The removed passkey.
         passkey_id: Uuid,
     },
+    /// An API key was created.
+    ApiKeyCreated {
+        /// The owner.
+        user_id: Uuid,
+        /// The key.
+        api_key_id: Uuid,
+    },
+    /// An API key was deleted.
+    ApiKeyDeleted {
+        /// The owner.
+        user_id: Uuid,
+        /// The key.
+        api_key_id: Uuid,
+    },
 }
 
 impl AuthEvent {
@@ -132,6 +148,8 @@ impl AuthEvent {
             Self::MagicLinkVerified { .. } => "magic_link_verified",
             Self::PasskeyRegistered { .. } => "passkey_registered",
             Self::PasskeyDeleted { .. } => "passkey_deleted",
+            Self::ApiKeyCreated { .. } => "api_key_created",
+            Self::ApiKeyDeleted { .. } => "api_key_deleted",
         }
     }
 
@@ -151,7 +169,9 @@ impl AuthEvent {
             | Self::MfaDisabled { user_id }
             | Self::MagicLinkVerified { user_id }
             | Self::PasskeyRegistered { user_id, .. }
-            | Self::PasskeyDeleted { user_id, .. } => Some(*user_id),
+            | Self::PasskeyDeleted { user_id, .. }
+            | Self::ApiKeyCreated { user_id, .. }
+            | Self::ApiKeyDeleted { user_id, .. } => Some(*user_id),
             Self::LoginFailed { user_id, .. } | Self::MagicLinkSent { user_id } => *user_id,
         }
     }
@@ -167,6 +187,9 @@ impl AuthEvent {
             }
             Self::PasskeyRegistered { passkey_id, .. }
             | Self::PasskeyDeleted { passkey_id, .. } => Some(json!({ "passkey_id": passkey_id })),
+            Self::ApiKeyCreated { api_key_id, .. } | Self::ApiKeyDeleted { api_key_id, .. } => {
+                Some(json!({ "api_key_id": api_key_id }))
+            }
             _ => None,
         }
     }

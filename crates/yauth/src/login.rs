@@ -23,6 +23,32 @@ pub struct LoginResponse {
     pub mfa_required: bool,
     /// The pending login to complete with MFA.
     pub pending_session_id: Option<String>,
+    /// The tokens, for a sign-in at `/token` (or its MFA step); absent for cookie sign-ins.
+    #[cfg(feature = "bearer")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<crate::plugins::bearer::TokenPair>,
+}
+
+impl LoginResponse {
+    fn new(user: Option<AuthUser>, pending_session_id: Option<String>) -> Self {
+        Self {
+            user,
+            mfa_required: pending_session_id.is_some(),
+            pending_session_id,
+            #[cfg(feature = "bearer")]
+            tokens: None,
+        }
+    }
+}
+
+/// What a completed sign-in hands the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Issue {
+    /// A session, in a cookie (browsers).
+    #[default]
+    SessionCookie,
+    /// An access and a refresh token in the body (API clients; the bearer plugin).
+    BearerTokens,
 }
 
 /// How a sign-in was proven, for [`YAuthState::complete_login`].
@@ -36,6 +62,8 @@ pub struct LoginMethod {
     pub amr: Vec<&'static str>,
     /// Keep the session for `remember_me_ttl` with a persistent cookie.
     pub remember_me: bool,
+    /// A session cookie, or tokens.
+    pub issue: Issue,
 }
 
 impl YAuthState {
@@ -64,6 +92,7 @@ impl YAuthState {
                     method: method.name,
                     amr: method.amr.clone(),
                     remember_me: method.remember_me,
+                    issue: method.issue,
                 },
                 &ctx,
             )
@@ -71,12 +100,9 @@ impl YAuthState {
         match answer {
             EventResponse::Continue => {}
             EventResponse::RequireMfa { pending_session_id } => {
-                return Ok(axum::Json(LoginResponse {
-                    user: None,
-                    mfa_required: true,
-                    pending_session_id: Some(pending_session_id),
-                })
-                .into_response());
+                return Ok(
+                    axum::Json(LoginResponse::new(None, Some(pending_session_id))).into_response(),
+                );
             }
             EventResponse::Block {
                 status,
@@ -89,6 +115,9 @@ impl YAuthState {
                     message,
                 ));
             }
+        }
+        if method.issue == Issue::BearerTokens {
+            return self.issue_tokens(user, &method).await;
         }
         let (token, session) = self
             .create_session(user, client, method.remember_me, None, &method.amr)
@@ -108,13 +137,32 @@ impl YAuthState {
         me.amr = session.amr_values().map(str::to_owned).collect();
         Ok((
             jar.add(cookie),
-            axum::Json(LoginResponse {
-                user: Some(me),
-                mfa_required: false,
-                pending_session_id: None,
-            }),
+            axum::Json(LoginResponse::new(Some(me), None)),
         )
             .into_response())
+    }
+
+    /// The token ending of a sign-in: a new refresh family and its first pair.
+    #[cfg(feature = "bearer")]
+    async fn issue_tokens(&self, user: &User, method: &LoginMethod) -> Result<Response, ApiError> {
+        let tokens = self
+            .tokens()
+            .ok_or_else(|| ApiError::internal("token sign-in without the bearer plugin"))?;
+        let now = self.now();
+        let pair = tokens.issue_for_sign_in(user, &method.amr, now).await?;
+        let mut me = AuthUser::from_user(user, AuthMethod::Bearer, None);
+        me.authenticated_at = Some(now);
+        me.amr = method.amr.iter().map(|v| (*v).to_owned()).collect();
+        let mut answer = LoginResponse::new(Some(me), None);
+        answer.tokens = Some(pair);
+        Ok(axum::Json(answer).into_response())
+    }
+
+    #[cfg(not(feature = "bearer"))]
+    async fn issue_tokens(&self, _: &User, _: &LoginMethod) -> Result<Response, ApiError> {
+        Err(ApiError::internal(
+            "token sign-in without the bearer plugin",
+        ))
     }
 }
 

@@ -22,10 +22,14 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     let builder = builder.with_magic_link(Default::default());
     #[cfg(feature = "passkey")]
     let builder = builder.with_passkey(Default::default());
+    #[cfg(any(feature = "mfa", feature = "bearer"))]
+    let builder = builder.with_secret_key("openapi", &[0; crate::keyring::KEY_LEN]);
     #[cfg(feature = "mfa")]
-    let builder = builder
-        .with_secret_key("openapi", &[0; crate::keyring::KEY_LEN])
-        .with_mfa(Default::default());
+    let builder = builder.with_mfa(Default::default());
+    #[cfg(feature = "bearer")]
+    let builder = builder.with_bearer(Default::default());
+    #[cfg(feature = "api-key")]
+    let builder = builder.with_api_keys(Default::default());
     let yauth = builder.build().await?;
     yauth
         .openapi()

@@ -26,6 +26,9 @@ pub(crate) struct Inner {
     pub plugins: Vec<Arc<dyn YAuthPlugin>>,
     pub authenticators: Vec<Arc<dyn Authenticator>>,
     pub key_ring: Option<Arc<KeyRing>>,
+    /// The token service, when the bearer plugin is enabled.
+    #[cfg(feature = "bearer")]
+    pub tokens: Option<Arc<crate::plugins::bearer::Tokens>>,
 }
 
 impl std::fmt::Debug for YAuthState {
@@ -80,6 +83,12 @@ impl YAuthState {
     /// that stores secrets; custom plugins that need one should refuse to run without it.
     pub fn key_ring(&self) -> Option<&Arc<KeyRing>> {
         self.inner.key_ring.as_ref()
+    }
+
+    /// The token service of the bearer plugin.
+    #[cfg(feature = "bearer")]
+    pub(crate) fn tokens(&self) -> Option<&Arc<crate::plugins::bearer::Tokens>> {
+        self.inner.tokens.as_ref()
     }
 
     /// The re-encryption of the sealed columns of the enabled plugins, when there is a key ring

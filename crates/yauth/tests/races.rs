@@ -4,6 +4,8 @@
 
 #[path = "common/backends.rs"]
 mod backends;
+#[path = "common/bearer.rs"]
+mod bearer_support;
 mod common;
 #[path = "common/magic_link.rs"]
 mod magic_link_support;
@@ -12,6 +14,7 @@ mod mfa_support;
 
 use axum::http::{Method, StatusCode};
 use backends::Family;
+use bearer_support::*;
 use common::*;
 use magic_link_support::*;
 use mfa_support::*;
@@ -41,6 +44,7 @@ on_every_family!(
     one_backup_code_opens_one_of_sixteen_logins,
     one_totp_code_opens_one_of_sixteen_logins,
     one_magic_link_gives_one_session,
+    one_refresh_token_gives_one_new_pair,
 );
 
 /// An app on `family` with 16 logins of one enrolled user waiting for their second factor.
@@ -144,4 +148,46 @@ async fn one_magic_link_gives_one_session(family: Family) {
         }
     }
     assert_eq!(sessions, 1, "one link, one session");
+}
+
+async fn one_refresh_token_gives_one_new_pair(family: Family) {
+    let Some(backend) = backends::backend("races", family).await else {
+        return;
+    };
+    let mut config = test_config(ORIGIN);
+    config.rate_limits.enabled = false;
+    let app = app_on(
+        backend,
+        config,
+        ep_config(),
+        with_tokens(Default::default(), Default::default()),
+    )
+    .await;
+    let (_, tokens) = user_with_tokens(&app).await;
+    let presented = refresh_token(&tokens).to_owned();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(16));
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (router, barrier) = (app.router.clone(), barrier.clone());
+            let request = req(Method::POST, "/token/refresh")
+                .origin(None)
+                .json(json!({ "refresh_token": presented }));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                request.send(&router).await
+            })
+        })
+        .collect();
+    let mut pairs = 0;
+    for task in tasks {
+        let r = task.await.unwrap();
+        match r.status {
+            StatusCode::OK => pairs += 1,
+            StatusCode::UNAUTHORIZED => {
+                assert_eq!(r.code(), "refresh_token_reused", "{:?}", r.body)
+            }
+            other => panic!("unexpected {other}: {:?}", r.body),
+        }
+    }
+    assert_eq!(pairs, 1, "one refresh token, one new pair");
 }

@@ -17,6 +17,8 @@ use yauth::backends::sqlx_pg::SqlxPgBackend;
 use yauth::backends::sqlx_sqlite::SqlxSqliteBackend;
 use yauth::email::{EmailError, EmailMessage, EmailSender, LogEmailSender};
 use yauth::entity::{PasswordCredential, User, UserUpdate, new_id};
+use yauth::plugins::api_key::ApiKeyConfig;
+use yauth::plugins::bearer::BearerConfig;
 use yauth::plugins::email_password::EmailPasswordConfig;
 use yauth::plugins::magic_link::MagicLinkConfig;
 use yauth::plugins::mfa::MfaConfig;
@@ -249,6 +251,8 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
         .with_magic_link(MagicLinkConfig::default())
         .with_mfa(MfaConfig::default())
         .with_passkey(PasskeyConfig::default())
+        .with_bearer(BearerConfig::default())
+        .with_api_keys(ApiKeyConfig::default())
         .with_status()
         .build()
         .await?;

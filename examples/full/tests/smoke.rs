@@ -23,6 +23,34 @@ use yauth_example_full::{AdminAccount, Settings, app};
 
 const PASSWORD: &str = "correct-horse-battery-staple-42";
 
+/// A request authenticated by one header (a bearer token or an API key), with no cookie.
+async fn send_with(
+    router: &axum::Router,
+    method: &str,
+    path: &str,
+    (name, value): (&str, &str),
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let request = Request::builder()
+        .method(method)
+        .uri(format!("/api/auth{path}"))
+        .header(name, value)
+        .header(header::CONTENT_TYPE, "application/json");
+    let mut request = request
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
 /// One request through the router, as from a client on loopback; returns status, the
 /// `Set-Cookie` header (if any) and the JSON body.
 async fn call(
@@ -163,8 +191,67 @@ async fn exercise(database_url: String) {
     assert_eq!(status, StatusCode::OK, "status: {body}");
     assert_eq!(
         body["plugins"],
-        json!(["email-password", "magic-link", "mfa", "passkey", "status"])
+        json!([
+            "email-password",
+            "magic-link",
+            "mfa",
+            "passkey",
+            "bearer",
+            "api-key",
+            "status"
+        ])
     );
+
+    // Tokens and API keys on the real database: sign in for tokens, rotate, catch a replay.
+    let (status, _, body) = call(
+        router,
+        "POST",
+        "/token",
+        Some(json!({"email": email, "password": PASSWORD})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "token: {body}");
+    let first_refresh = body["tokens"]["refresh_token"].as_str().unwrap().to_owned();
+    let access = body["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {access}");
+    let (status, me) = send_with(router, "GET", "/session", ("authorization", &bearer), None).await;
+    assert_eq!(status, StatusCode::OK, "bearer session: {me}");
+    assert_eq!(me["auth_method"], "Bearer");
+    let (status, body) = send_with(
+        router,
+        "POST",
+        "/api-keys",
+        ("authorization", &bearer),
+        Some(json!({"name": "smoke", "scopes": ["reports:read"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "api key: {body}");
+    let key = body["key"].as_str().unwrap().to_owned();
+    let refresh = |token: String| {
+        call(
+            router,
+            "POST",
+            "/token/refresh",
+            Some(json!({"refresh_token": token})),
+            None,
+        )
+    };
+    let (status, _, body) = refresh(first_refresh.clone()).await;
+    assert_eq!(status, StatusCode::OK, "refresh: {body}");
+    let (status, _, body) = refresh(first_refresh).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "replayed refresh: {body}");
+    assert_eq!(body["error"]["code"], "refresh_token_reused");
+    let (status, _) = send_with(router, "GET", "/session", ("authorization", &bearer), None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the replay revoked the access token"
+    );
+    let (status, me) = send_with(router, "GET", "/session", ("x-api-key", &key), None).await;
+    assert_eq!(status, StatusCode::OK, "api-key session: {me}");
+    assert_eq!(me["auth_method"], "ApiKey");
+    assert_eq!(me["scopes"], json!(["reports:read"]));
 
     let admin = session_of(router, "admin@example.com").await;
     assert_eq!(admin["role"], "admin");

@@ -327,11 +327,10 @@ impl KeyRing {
 
 /// Whether a built-in plugin stores secrets (and so needs the key ring).
 pub(crate) fn stores_secrets(id: crate::PluginId) -> bool {
-    id.name() == "bearer" || SealedColumn::ALL.iter().any(|c| c.plugin() == id.name())
+    SealedColumn::ALL.iter().any(|c| c.plugin() == id.name())
 }
 
-/// The sealed columns that the enabled plugins (by name) write. Bearer signs with the keys of
-/// the signing-key table.
+/// The sealed columns that the enabled plugins (by name) write.
 pub(crate) fn columns_of(enabled: &[&str]) -> Vec<SealedColumn> {
     SealedColumn::ALL
         .into_iter()

@@ -1,5 +1,11 @@
 //! Plugins: each one adds routes and reacts to authentication events.
 
+#[cfg(feature = "api-key")]
+pub mod api_key;
+
+#[cfg(feature = "bearer")]
+pub mod bearer;
+
 #[cfg(feature = "email-password")]
 pub mod email_password;
 

@@ -303,3 +303,22 @@ pub async fn login(app: &TestApp, email: &str, password: &str) -> Res {
         .send(&app.router)
         .await
 }
+
+/// Bans the account of `email` (as an admin would), with no end.
+pub async fn ban(app: &TestApp, email: &str) {
+    let user = stored_user(app, email).await;
+    app.yauth
+        .state()
+        .repos()
+        .users
+        .update_user(
+            user.id,
+            &yauth::entity::UserUpdate {
+                banned: Some(true),
+                ..Default::default()
+            },
+            app.yauth.state().now(),
+        )
+        .await
+        .unwrap();
+}

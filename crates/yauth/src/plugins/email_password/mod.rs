@@ -10,6 +10,8 @@ pub mod templates;
 pub use crate::login::LoginResponse;
 pub use config::{EmailPasswordConfig, EmailPasswordRateLimits};
 pub use plugin::EmailPasswordPlugin;
+#[cfg(feature = "bearer")]
+pub use routes::PasswordTokenRequest;
 pub use routes::{
     ChangePasswordRequest, EmailRequest, LoginRequest, RegisterRequest, ResetPasswordRequest,
     TokenRequest,

@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::events::AuthEvent;
 use crate::extract::{ClientInfo, Json};
 use crate::input::{self, Validate};
-use crate::login::{LoginMethod, LoginResponse};
+use crate::login::{Issue, LoginMethod, LoginResponse};
 use crate::routes::core::MessageResponse;
 
 pub(crate) fn public(state: MagicLinkState) -> OpenApiRouter {
@@ -182,6 +182,7 @@ async fn verify(
         name: "magic_link",
         amr: vec!["email"],
         remember_me: body.remember_me,
+        issue: Issue::SessionCookie,
     };
     core.complete_login(&user, method, &client, jar).await
 }

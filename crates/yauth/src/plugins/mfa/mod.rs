@@ -100,6 +100,7 @@ impl YAuthPlugin for MfaPlugin {
             user_id,
             amr,
             remember_me,
+            issue,
             ..
         } = event
         else {
@@ -109,7 +110,7 @@ impl YAuthPlugin for MfaPlugin {
             return EventResponse::Continue;
         }
         let s = self.state(state);
-        match pending::require_second_factor(&s, *user_id, amr, *remember_me).await {
+        match pending::require_second_factor(&s, *user_id, amr, *remember_me, *issue).await {
             Ok(None) => EventResponse::Continue,
             Ok(Some(pending_session_id)) => EventResponse::RequireMfa { pending_session_id },
             // Fail closed: without knowing whether MFA is on, no session is created.

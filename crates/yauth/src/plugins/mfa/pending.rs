@@ -12,6 +12,7 @@ use yauth_store::StoreResult;
 use super::MfaState;
 use crate::crypto::{hash_token, random_token};
 use crate::error::ApiError;
+use crate::login::Issue;
 use crate::state::YAuthState;
 
 /// What the challenge keeps of the first factor, and the limits it was created with.
@@ -20,6 +21,8 @@ struct Stored {
     user_id: Uuid,
     amr: Vec<String>,
     remember_me: bool,
+    #[serde(default)]
+    issue: Issue,
     #[serde(default = "default_max_attempts")]
     max_attempts: u32,
     #[serde(default = "default_ttl_secs")]
@@ -43,6 +46,8 @@ pub(crate) struct PendingLogin {
     /// The first factor's method references (registered values only).
     pub amr: Vec<&'static str>,
     pub remember_me: bool,
+    /// What the finished sign-in hands out.
+    pub issue: Issue,
 }
 
 fn key_of(id: &str) -> String {
@@ -55,6 +60,7 @@ pub(crate) async fn require_second_factor(
     user_id: Uuid,
     amr: &[&'static str],
     remember_me: bool,
+    issue: Issue,
 ) -> StoreResult<Option<String>> {
     let secret = s.plugin.repo.find_totp_secret(user_id).await?;
     if !secret.is_some_and(|secret| secret.verified) {
@@ -67,6 +73,7 @@ pub(crate) async fn require_second_factor(
         user_id,
         amr: amr.iter().map(|v| (*v).to_owned()).collect(),
         remember_me,
+        issue,
         max_attempts: config.max_attempts,
         ttl_secs: config.pending_login_ttl.whole_seconds(),
     };
@@ -112,6 +119,7 @@ fn pending_login(key: String, stored: Stored) -> PendingLogin {
             .filter_map(|v| crate::login::amr_value(v))
             .collect(),
         remember_me: stored.remember_me,
+        issue: stored.issue,
     }
 }
 

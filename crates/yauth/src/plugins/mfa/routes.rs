@@ -388,6 +388,7 @@ async fn verify(
         name: "mfa",
         amr,
         remember_me: pending.remember_me,
+        issue: pending.issue,
     };
     core.complete_login(&user, method, &client, jar).await
 }

@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::events::{AuthEvent, EventContext, EventResponse};
 use crate::extract::{ClientInfo, Json};
 use crate::input::{self, Validate, limits};
-use crate::login::{LoginMethod, LoginResponse};
+use crate::login::{Issue, LoginMethod, LoginResponse};
 use crate::routes::core::MessageResponse;
 
 mod account;
@@ -37,10 +37,19 @@ use password::*;
 
 pub use account::RegisterRequest;
 pub use login::LoginRequest;
+#[cfg(feature = "bearer")]
+pub use login::PasswordTokenRequest;
 pub use password::{ChangePasswordRequest, ResetPasswordRequest};
 
 pub(crate) fn public(state: EpState) -> OpenApiRouter {
-    OpenApiRouter::new()
+    let router = OpenApiRouter::new();
+    // With the bearer plugin, the same password check can end in tokens instead of a cookie.
+    #[cfg(feature = "bearer")]
+    let router = match state.core.tokens() {
+        Some(_) => router.routes(routes!(token)),
+        None => router,
+    };
+    router
         .routes(routes!(register))
         .routes(routes!(login))
         .routes(routes!(verify_email))

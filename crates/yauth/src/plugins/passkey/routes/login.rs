@@ -251,6 +251,7 @@ pub(super) async fn login_finish(
         name: "passkey",
         amr: passkey_amr(asserted.user_verified),
         remember_me: body.remember_me,
+        issue: Issue::SessionCookie,
     };
     core.complete_login(&asserted.user, method, &client, jar)
         .await

@@ -28,7 +28,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::events::{AuthEvent, EventContext};
 use crate::extract::{ClientInfo, Json, Path};
 use crate::input::{self, Validate, limits};
-use crate::login::{LoginMethod, LoginResponse};
+use crate::login::{Issue, LoginMethod, LoginResponse};
 
 mod login;
 mod manage;

@@ -149,6 +149,7 @@ pub(super) async fn mfa_finish(
         name: "mfa",
         amr,
         remember_me: pending.remember_me,
+        issue: pending.issue,
     };
     core.complete_login(&asserted.user, method, &client, jar)
         .await

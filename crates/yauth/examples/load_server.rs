@@ -1,0 +1,142 @@
+//! A server for load runs on loopback: yauth (memory backend, email-password, bearer and
+//! api-key) nested under `/api/auth`, and a bare axum handler at `/hello` answering similar JSON
+//! from the same process, so both are measured in one run. It signs a user in before serving and
+//! prints the credentials as shell assignments; `scripts/load.sh` drives it with wrk.
+//!
+//! ```sh
+//! cargo run --release -p yauth --example load_server --features email-password,bearer,api-key
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, header};
+use tower::ServiceExt;
+use yauth::email::LogEmailSender;
+use yauth::entity::{PasswordCredential, User, new_id};
+use yauth::store::InMemoryBackend;
+use yauth::{YAuthBuilder, YAuthConfig};
+
+const PASSWORD: &str = "load-password-that-is-long-enough";
+
+async fn call(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    body: &str,
+) -> axum::response::Response {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(token) = auth {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let mut req = builder.body(Body::from(body.to_owned())).unwrap();
+    req.extensions_mut()
+        .insert(ConnectInfo("127.0.0.1:1".parse::<SocketAddr>().unwrap()));
+    router.clone().oneshot(req).await.unwrap()
+}
+
+async fn json(res: axum::response::Response) -> serde_json::Value {
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::main]
+async fn main() {
+    let mut config = YAuthConfig::new("http://localhost:3000");
+    config.purge_interval = None;
+    // The load run measures authentication, not the limiter.
+    config.rate_limits.enabled = false;
+    let mut ep = yauth::plugins::email_password::EmailPasswordConfig::default();
+    ep.hibp.enabled = false;
+    let yauth = YAuthBuilder::new(InMemoryBackend::new(), config)
+        .with_email_sender(LogEmailSender)
+        .with_secret_key("load", &[3; 32])
+        .with_email_password(ep)
+        .with_bearer(Default::default())
+        .with_api_keys(Default::default())
+        .build()
+        .await
+        .expect("valid configuration");
+    let state = yauth.state().clone();
+    let mut user = User::new(new_id(), "load@example.com", state.now());
+    user.email_verified = true;
+    let credential = PasswordCredential {
+        user_id: user.id,
+        password_hash: yauth::crypto::hash_password(PASSWORD).await.unwrap(),
+        updated_at: state.now(),
+    };
+    state
+        .repos()
+        .email_password
+        .as_ref()
+        .unwrap()
+        .create_user_with_password(&user, &credential)
+        .await
+        .unwrap();
+    let router = yauth.router();
+    let credentials = format!(r#"{{"email":"load@example.com","password":"{PASSWORD}"}}"#);
+    let login = call(&router, "POST", "/login", None, &credentials).await;
+    let cookie = login
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_owned();
+    let tokens = json(call(&router, "POST", "/token", None, &credentials).await).await;
+    let access = tokens["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = json(
+        call(
+            &router,
+            "POST",
+            "/api-keys",
+            Some(&access),
+            r#"{"name":"load"}"#,
+        )
+        .await,
+    )
+    .await;
+    let api_key = key["key"].as_str().unwrap().to_owned();
+
+    let app = axum::Router::new()
+        .route(
+            "/hello",
+            axum::routing::get(|| async {
+                axum::Json(serde_json::json!({
+                    "id": "01a20452-09b9-705e-8af1-bb0557890ee3",
+                    "email": "load@example.com",
+                    "display_name": null,
+                    "email_verified": true,
+                    "role": "user",
+                    "banned": false,
+                    "auth_method": "Bearer",
+                    "scopes": null
+                }))
+            }),
+        )
+        .nest("/api/auth", router);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    println!("PORT={port}");
+    println!("COOKIE='{cookie}'");
+    println!("ACCESS_TOKEN='{access}'");
+    println!("API_KEY='{api_key}'");
+    println!("READY=1");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .unwrap();
+}
