@@ -199,6 +199,7 @@ impl YAuthBuilder {
     }
 
     /// The core configuration, for plugins that derive settings from it when they are added.
+    #[cfg_attr(not(feature = "passkey"), allow(dead_code))]
     pub(crate) fn config(&self) -> &YAuthConfig {
         &self.config
     }

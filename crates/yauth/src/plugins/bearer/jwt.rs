@@ -50,6 +50,24 @@ pub struct AccessClaims {
     pub amr: Option<Vec<String>>,
 }
 
+impl AccessClaims {
+    /// `exp`, `nbf` and `iat` against `now`, with `leeway_secs` of clock skew.
+    pub(crate) fn check_times(
+        &self,
+        now: OffsetDateTime,
+        leeway_secs: i64,
+    ) -> Result<(), TokenError> {
+        let now = now.unix_timestamp();
+        if self.exp <= now - leeway_secs {
+            return Err(TokenError::Expired);
+        }
+        if self.nbf > now + leeway_secs || self.iat > now + leeway_secs {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(())
+    }
+}
+
 /// `aud`: one string or an array of them (RFC 7519, section 4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -205,13 +223,7 @@ impl Unverified<'_> {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .ok_or(TokenError::Malformed)?;
-        let now = expect.now.unix_timestamp();
-        if claims.exp <= now - expect.leeway_secs {
-            return Err(TokenError::Expired);
-        }
-        if claims.nbf > now + expect.leeway_secs || claims.iat > now + expect.leeway_secs {
-            return Err(TokenError::NotYetValid);
-        }
+        claims.check_times(expect.now, expect.leeway_secs)?;
         if claims.iss != expect.issuer {
             return Err(TokenError::WrongIssuer);
         }

@@ -25,6 +25,7 @@ mod keys;
 mod routes;
 mod signer;
 mod tokens;
+mod verified;
 
 use std::sync::Arc;
 
@@ -219,7 +220,7 @@ impl Authenticator for BearerAuthenticator {
         auth.authenticated_at = claims
             .auth_time
             .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok());
-        auth.amr = claims.amr.unwrap_or_default();
+        auth.amr = claims.amr.clone().unwrap_or_default();
         Ok(Some(auth))
     }
 }

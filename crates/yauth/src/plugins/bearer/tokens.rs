@@ -17,6 +17,7 @@ use super::config::BearerConfig;
 use super::jwt::{self, AccessClaims, Audience, Expectations, TokenError};
 use super::keys::{Jwks, VerifyingKey};
 use super::signer::{KEY_CACHE_TTL, SignerError, TokenSigner};
+use super::verified::{self, VerifiedTokens};
 use crate::crypto::{hash_token, random_token};
 use crate::error::ApiError;
 
@@ -52,6 +53,7 @@ pub(crate) struct Tokens {
     signer: Arc<dyn TokenSigner>,
     clock: Arc<dyn Clock>,
     verifiers: RwLock<VerifierCache>,
+    verified: VerifiedTokens,
     refetch: tokio::sync::Mutex<()>,
 }
 
@@ -86,6 +88,7 @@ impl Tokens {
             signer,
             clock,
             verifiers: RwLock::new(VerifierCache::default()),
+            verified: VerifiedTokens::default(),
             refetch: tokio::sync::Mutex::new(()),
         }
     }
@@ -295,17 +298,29 @@ impl Tokens {
 
     /// Verifies an access token: signature with the key its `kid` names (pinned to that key's
     /// algorithm), then `typ`, `iss`, `aud`, `exp`, `nbf`, and the revocation list when on.
-    pub async fn verify(&self, token: &str) -> Result<AccessClaims, VerifyError> {
+    pub async fn verify(&self, token: &str) -> Result<Arc<AccessClaims>, VerifyError> {
         let now = self.clock.now();
-        let unverified = jwt::parse(token)?;
-        let key = self.verifier(&unverified.kid, now).await?;
-        let expect = Expectations {
-            issuer: &self.issuer,
-            audience: &self.audience,
-            now,
-            leeway_secs: self.config.leeway.whole_seconds(),
+        let leeway_secs = self.config.leeway.whole_seconds();
+        let digest = verified::digest(token);
+        let claims = match self.verified.get(&digest) {
+            Some(claims) => {
+                claims.check_times(now, leeway_secs)?;
+                claims
+            }
+            None => {
+                let unverified = jwt::parse(token)?;
+                let key = self.verifier(&unverified.kid, now).await?;
+                let expect = Expectations {
+                    issuer: &self.issuer,
+                    audience: &self.audience,
+                    now,
+                    leeway_secs,
+                };
+                let claims = Arc::new(unverified.verify(&key, &expect)?);
+                self.verified.insert(digest, claims.clone(), now);
+                claims
+            }
         };
-        let claims = unverified.verify(&key, &expect)?;
         if self.config.check_revocation && self.repo.is_jti_revoked(&claims.jti, now).await? {
             return Err(TokenError::Revoked.into());
         }
