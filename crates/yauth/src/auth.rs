@@ -20,11 +20,13 @@ use crate::error::ApiError;
 use crate::extract::ClientInfo;
 use crate::state::YAuthState;
 
+#[cfg(any(feature = "bearer", feature = "api-key"))]
 /// Every API key starts with this, so it is told apart from a JWT in `Authorization: Bearer`
 /// (and found by secret scanners).
 pub(crate) const API_KEY_PREFIX: &str = "yauth_";
 
 /// The credential of `Authorization: Bearer <credential>`, if the header has that scheme.
+#[cfg(any(feature = "bearer", feature = "api-key"))]
 pub(crate) fn bearer_credential(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, credential) = value.split_once(' ')?;

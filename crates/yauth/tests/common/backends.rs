@@ -47,6 +47,21 @@ fn database(label: &'static str, target: Target) -> Option<String> {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
+/// The URL of the database `backend(binary, family)` runs on (the same database: provisioning
+/// is idempotent), for tests that reach past the backend (fault injection); `None` for memory
+/// or a missing server.
+pub fn database_url(binary: &'static str, family: Family) -> Option<String> {
+    let label = |suffix: &str| -> &'static str {
+        Box::leak(format!("yauth_{binary}_{suffix}").into_boxed_str())
+    };
+    match family {
+        Family::Memory => None,
+        Family::Postgres => database(label("pg"), Target::Postgres),
+        Family::Mariadb => database(label("mysql"), Target::Mysql),
+        Family::Sqlite => database(label("sqlite"), Target::Sqlite),
+    }
+}
+
 /// A backend of `family` for the test binary `binary`, or `None` (server missing, services not
 /// required: the helper has printed why).
 pub async fn backend(binary: &'static str, family: Family) -> Option<AnyBackend> {
