@@ -17,7 +17,7 @@ use common::*;
 use serde_json::{Value, json};
 use time::Duration;
 use yauth::plugins::api_key::ApiKeyConfig;
-use yauth::plugins::bearer::{BearerConfig, SigningAlgorithm};
+use yauth::plugins::bearer::{BearerConfig, SigningAlgorithm, TokenFormat};
 use yauth::plugins::mfa::MfaConfig;
 
 fn claims_of(token: &str) -> Value {
@@ -599,6 +599,90 @@ async fn without_a_key_ring_the_local_signer_is_refused_at_build() {
     let result = yauth::YAuthBuilder::new(yauth_store::InMemoryBackend::new(), test_config(ORIGIN))
         .with_bearer(BearerConfig {
             access_token_ttl: Duration::days(2),
+            ..Default::default()
+        })
+        .build()
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(yauth::BuildError::InvalidPluginConfig {
+                plugin: "bearer",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn paseto_tokens_verify_with_an_independent_implementation() {
+    use pasetors::version4::{PublicToken, V4};
+    let app = token_app_with(BearerConfig {
+        format: TokenFormat::PasetoV4Public,
+        ..Default::default()
+    })
+    .await;
+    let (email, tokens) = user_with_tokens(&app).await;
+    let token = access(&tokens);
+    assert!(token.starts_with("v4.public."), "{token}");
+    let r = session_with(&app, token).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["auth_method"], json!("Bearer"));
+
+    // pasetors, with the Ed25519 key of the JWKS, accepts the token and its claims.
+    let jwks = app.yauth.jwks().await.unwrap();
+    let x = URL_SAFE_NO_PAD
+        .decode(jwks.keys[0].x.as_deref().unwrap())
+        .unwrap();
+    let public = pasetors::keys::AsymmetricPublicKey::<V4>::from(&x).unwrap();
+    let untrusted =
+        pasetors::token::UntrustedToken::<pasetors::Public, V4>::try_from(token).unwrap();
+    let trusted = PublicToken::verify(&public, &untrusted, None, None).expect("pasetors verifies");
+    let claims = pasetors::claims::Claims::from_string(trusted.payload()).unwrap();
+    let mut rules = pasetors::claims::ClaimsValidationRules::new();
+    rules.validate_issuer_with(ORIGIN);
+    rules.validate_audience_with(ORIGIN);
+    rules
+        .validate_claims(&claims)
+        .expect("pasetors accepts the claims");
+    let user = stored_user(&app, &email).await;
+    assert_eq!(claims.get_claim("sub"), Some(&json!(user.id.to_string())));
+    let footer: Value = serde_json::from_slice(trusted.footer()).unwrap();
+    assert_eq!(footer["kid"], json!(jwks.keys[0].kid));
+
+    // A changed payload, and a JWT, are refused by a PASETO deployment.
+    let mut tampered = token.to_owned().into_bytes();
+    let at = "v4.public.".len() + 4;
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert_eq!(
+        session_with(&app, &tampered).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let jwt_app = token_app().await;
+    let (_, jwt_tokens) = user_with_tokens(&jwt_app).await;
+    assert_eq!(
+        session_with(&app, access(&jwt_tokens)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Refreshed tokens are PASETO too.
+    let r = refresh(&app, refresh_token(&tokens)).await;
+    assert!(
+        r.body["access_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("v4.public.")
+    );
+}
+
+#[tokio::test]
+async fn paseto_needs_ed25519_keys() {
+    let result = yauth::YAuthBuilder::new(yauth_store::InMemoryBackend::new(), test_config(ORIGIN))
+        .with_secret_key("k1", &KEY)
+        .with_bearer(BearerConfig {
+            format: TokenFormat::PasetoV4Public,
+            algorithm: SigningAlgorithm::ES256,
             ..Default::default()
         })
         .build()

@@ -8,9 +8,24 @@ use super::keys::SigningAlgorithm;
 use super::signer::TokenSigner;
 use crate::config::RateLimit;
 
+/// How access tokens are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenFormat {
+    /// JWT (RFC 9068, `typ: at+jwt`), verifiable by any JOSE library against the JWKS.
+    #[default]
+    Jwt,
+    /// PASETO v4.public (Ed25519) with the same claims, the `kid` in the footer. Needs EdDSA
+    /// keys.
+    #[cfg(feature = "paseto")]
+    PasetoV4Public,
+}
+
 /// Settings of the bearer plugin.
 #[derive(Clone)]
 pub struct BearerConfig {
+    /// JWT (default) or, with the `paseto` feature, PASETO v4.public. Only the configured
+    /// format is accepted.
+    pub format: TokenFormat,
     /// Lifetime of an access token (default 15 minutes, at most 24 hours).
     pub access_token_ttl: Duration,
     /// Lifetime of a refresh token; each rotation issues a new one with a full lifetime
@@ -43,6 +58,7 @@ pub struct BearerConfig {
 impl Default for BearerConfig {
     fn default() -> Self {
         Self {
+            format: TokenFormat::Jwt,
             access_token_ttl: Duration::minutes(15),
             refresh_token_ttl: Duration::days(30),
             issuer: None,
@@ -61,6 +77,7 @@ impl Default for BearerConfig {
 impl std::fmt::Debug for BearerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BearerConfig")
+            .field("format", &self.format)
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("issuer", &self.issuer)
@@ -97,6 +114,15 @@ impl BearerConfig {
             if value.is_some_and(|v| v.trim().is_empty() || v.len() > 255) {
                 return Err(format!("{name} must be 1 to 255 characters"));
             }
+        }
+        #[cfg(feature = "paseto")]
+        if self.format == TokenFormat::PasetoV4Public
+            && self.signer.is_none()
+            && self.algorithm != SigningAlgorithm::EdDSA
+        {
+            return Err(
+                "PASETO v4.public tokens are signed with Ed25519: set algorithm to EdDSA".into(),
+            );
         }
         self.refresh_rate_limit.validate("refresh_rate_limit")
     }

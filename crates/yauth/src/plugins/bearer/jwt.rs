@@ -51,6 +51,18 @@ pub struct AccessClaims {
 }
 
 impl AccessClaims {
+    /// Times, issuer and audience: what a token must say besides a good signature.
+    pub(crate) fn check(&self, expect: &Expectations<'_>) -> Result<(), TokenError> {
+        self.check_times(expect.now, expect.leeway_secs)?;
+        if self.iss != expect.issuer {
+            return Err(TokenError::WrongIssuer);
+        }
+        if !self.aud.contains(expect.audience) {
+            return Err(TokenError::WrongAudience);
+        }
+        Ok(())
+    }
+
     /// `exp`, `nbf` and `iat` against `now`, with `leeway_secs` of clock skew.
     pub(crate) fn check_times(
         &self,
@@ -223,13 +235,7 @@ impl Unverified<'_> {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .ok_or(TokenError::Malformed)?;
-        claims.check_times(expect.now, expect.leeway_secs)?;
-        if claims.iss != expect.issuer {
-            return Err(TokenError::WrongIssuer);
-        }
-        if !claims.aud.contains(expect.audience) {
-            return Err(TokenError::WrongAudience);
-        }
+        claims.check(expect)?;
         Ok(claims)
     }
 }

@@ -15,6 +15,9 @@
 //! - Logout, password change and ban revoke every refresh family of the user and put the
 //!   user's live access tokens' `jti` on the revocation list.
 //!
+//! With the `paseto` feature, [`TokenFormat::PasetoV4Public`] issues PASETO v4.public tokens
+//! with the same claims (the `kid` in the footer) instead of JWTs.
+//!
 //! Keys come from a [`TokenSigner`]: by default [`LocalKeySigner`], which rotates keys in the
 //! `signing_keys` table (private keys sealed by the key ring); or any signer of the
 //! application's, e.g. a KMS. [`YAuth::jwks`](crate::YAuth::jwks) returns the public keys.
@@ -22,6 +25,8 @@
 mod config;
 mod jwt;
 mod keys;
+#[cfg(feature = "paseto")]
+mod paseto;
 mod routes;
 mod signer;
 mod tokens;
@@ -43,7 +48,7 @@ use crate::events::{AuthEvent, EventContext, EventResponse};
 use crate::plugin::{Authenticator, PluginState, YAuthPlugin};
 use crate::state::YAuthState;
 
-pub use config::BearerConfig;
+pub use config::{BearerConfig, TokenFormat};
 pub use jwt::{AccessClaims, Audience, TokenError};
 pub use keys::{Jwk, Jwks, KeyMaterialError, SigningAlgorithm};
 pub use routes::RefreshTokenRequest;

@@ -13,7 +13,7 @@ use yauth_store::{
     BearerRepository, Clock, RefreshTokenSeed, RotateOutcome, StoreResult, UserRepository,
 };
 
-use super::config::BearerConfig;
+use super::config::{BearerConfig, TokenFormat};
 use super::jwt::{self, AccessClaims, Audience, Expectations, TokenError};
 use super::keys::{Jwks, VerifyingKey};
 use super::signer::{KEY_CACHE_TTL, SignerError, TokenSigner};
@@ -170,13 +170,33 @@ impl Tokens {
             .current_key()
             .await
             .map_err(signer_unavailable)?;
-        let input = jwt::signing_input(key.algorithm.name(), &key.kid, &claims);
-        let signature = self
-            .signer
-            .sign(&key.kid, input.as_bytes())
+        match self.config.format {
+            TokenFormat::Jwt => {
+                let input = jwt::signing_input(key.algorithm.name(), &key.kid, &claims);
+                let signature = self.sign(&key.kid, input.as_bytes()).await?;
+                Ok(jwt::assemble(&input, &signature))
+            }
+            #[cfg(feature = "paseto")]
+            TokenFormat::PasetoV4Public => {
+                if key.algorithm != super::keys::SigningAlgorithm::EdDSA {
+                    return Err(signer_unavailable(SignerError(format!(
+                        "PASETO v4.public needs an Ed25519 key; {} is {}",
+                        key.kid,
+                        key.algorithm.name()
+                    ))));
+                }
+                let parts = super::paseto::to_sign(&claims, &key.kid);
+                let signature = self.sign(&key.kid, &parts.input).await?;
+                Ok(super::paseto::assemble(parts, &signature))
+            }
+        }
+    }
+
+    async fn sign(&self, kid: &str, message: &[u8]) -> Result<Vec<u8>, ApiError> {
+        self.signer
+            .sign(kid, message)
             .await
-            .map_err(signer_unavailable)?;
-        Ok(jwt::assemble(&input, &signature))
+            .map_err(signer_unavailable)
     }
 
     /// Exchanges a refresh token for a new pair. The old token is consumed atomically; a token
@@ -308,15 +328,26 @@ impl Tokens {
                 claims
             }
             None => {
-                let unverified = jwt::parse(token)?;
-                let key = self.verifier(&unverified.kid, now).await?;
                 let expect = Expectations {
                     issuer: &self.issuer,
                     audience: &self.audience,
                     now,
                     leeway_secs,
                 };
-                let claims = Arc::new(unverified.verify(&key, &expect)?);
+                let claims = match self.config.format {
+                    TokenFormat::Jwt => {
+                        let unverified = jwt::parse(token)?;
+                        let key = self.verifier(&unverified.kid, now).await?;
+                        unverified.verify(&key, &expect)?
+                    }
+                    #[cfg(feature = "paseto")]
+                    TokenFormat::PasetoV4Public => {
+                        let unverified = super::paseto::parse(token)?;
+                        let key = self.verifier(&unverified.kid, now).await?;
+                        unverified.verify(&key, &expect)?
+                    }
+                };
+                let claims = Arc::new(claims);
                 self.verified.insert(digest, claims.clone(), now);
                 claims
             }
