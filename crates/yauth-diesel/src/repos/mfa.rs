@@ -130,19 +130,32 @@ impl<D: Dialect> MfaRepository for Store<D> {
         code_hash: &str,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
-        // One code per call even if two rows share the hash: the lowest id that is unused.
-        let n = self
-            .exec(
-                self.q("UPDATE {p}backup_codes SET used = TRUE, used_at = ? \
-                     WHERE id = (SELECT id FROM (SELECT id FROM {p}backup_codes \
-                     WHERE user_id = ? AND code_hash = ? AND used = FALSE \
-                     ORDER BY id LIMIT 1) AS pick) AND used = FALSE")
-                    .ts(now)
+        // One code per call even if two rows share the hash: the candidates (a plain read),
+        // then one update per row guarded by `used = FALSE` and keyed by its primary key, whose
+        // affected-row count names the one caller that spent it. No statement takes range
+        // locks, so concurrent consumes and inserts (InnoDB) cannot deadlock it.
+        let candidates: Vec<Id> = self
+            .all(
+                self.q("SELECT id FROM {p}backup_codes \
+                     WHERE user_id = ? AND code_hash = ? AND used = FALSE ORDER BY id")
                     .uuid(user_id)
                     .text(code_hash),
             )
             .await?;
-        Ok(n == 1)
+        for Id(id) in candidates {
+            let spent = self
+                .changed(
+                    self.q("UPDATE {p}backup_codes SET used = TRUE, used_at = ? \
+                         WHERE id = ? AND used = FALSE")
+                        .ts(now)
+                        .uuid(id),
+                )
+                .await?;
+            if spent {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     async fn count_unused_backup_codes(&self, user_id: Uuid) -> StoreResult<u64> {
