@@ -37,6 +37,11 @@ pub struct Page<T> {
 pub struct UserQuery {
     /// Case-insensitive substring of the email or display name. `%` and `_` match themselves.
     pub search: Option<String>,
+    /// Only users with exactly this role.
+    pub role: Option<String>,
+    /// Only users whose stored `banned` flag is this (a temporary ban past its end still counts
+    /// until it is lifted).
+    pub banned: Option<bool>,
     /// The page.
     pub page: PageRequest,
 }

@@ -103,33 +103,61 @@ impl<D: Dialect> UserRepository for Store<D> {
             .search
             .as_deref()
             .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
-        let filter = "(? IS NULL OR LOWER(email) LIKE ? ESCAPE {esc} \
-                      OR LOWER(COALESCE(display_name, '')) LIKE ? ESCAPE {esc})";
+        // The banned filter is added only when asked: a NULL bool parameter has no portable type.
+        let banned = if query.banned.is_some() {
+            " AND banned = ?"
+        } else {
+            ""
+        };
+        let filter = format!(
+            "(? IS NULL OR LOWER(email) LIKE ? ESCAPE {{esc}} \
+             OR LOWER(COALESCE(display_name, '')) LIKE ? ESCAPE {{esc}}) \
+             AND (? IS NULL OR role = ?){banned}"
+        );
+        let p = pattern.as_deref();
         let mut conn = self.conn().await?;
-        let total: Option<Count> = self
-            .q(&format!(
+        let total: Option<Count> = user_filter(
+            self.q(&format!(
                 "SELECT COUNT(*) AS n FROM {{p}}users WHERE {filter}"
-            ))
-            .opt_text(pattern.as_deref())
-            .opt_text(pattern.as_deref())
-            .opt_text(pattern.as_deref())
-            .opt(&mut conn)
-            .await?;
-        let items = self
-            .q(&format!(
+            )),
+            p,
+            query,
+        )
+        .opt(&mut conn)
+        .await?;
+        let items = user_filter(
+            self.q(&format!(
                 "SELECT * FROM {{p}}users WHERE {filter} \
                  ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
-            ))
-            .opt_text(pattern.as_deref())
-            .opt_text(pattern.as_deref())
-            .opt_text(pattern.as_deref())
-            .count(query.page.limit)
-            .count(query.page.offset)
-            .all(&mut conn)
-            .await?;
+            )),
+            p,
+            query,
+        )
+        .count(query.page.limit)
+        .count(query.page.offset)
+        .all(&mut conn)
+        .await?;
         Ok(Page {
             items,
             total: total.map_or(0, |c| c.0 as u64),
         })
+    }
+}
+
+/// Binds the parameters of `list_users`' filter, in its order.
+fn user_filter<'f, D: Dialect>(
+    q: Sql<'f, D>,
+    pattern: Option<&'f str>,
+    query: &'f UserQuery,
+) -> Sql<'f, D> {
+    let q = q
+        .opt_text(pattern)
+        .opt_text(pattern)
+        .opt_text(pattern)
+        .opt_text(query.role.as_deref())
+        .opt_text(query.role.as_deref());
+    match query.banned {
+        Some(banned) => q.bool(banned),
+        None => q,
     }
 }

@@ -133,6 +133,12 @@ impl UserRepository for Db {
             };
             q.cond_where(Cond::any().add(like(C::Email)).add(like(C::DisplayName)));
         }
+        if let Some(role) = &query.role {
+            q.and_where(Expr::col(C::Role).eq(role.clone()));
+        }
+        if let Some(banned) = query.banned {
+            q.and_where(Expr::col(C::Banned).eq(banned));
+        }
         let total = self.count(q.clone()).await?;
         newest_first(&mut q, C::CreatedAt, C::Id);
         page(&mut q, query.page);

@@ -111,16 +111,17 @@ macro_rules! users {
                         .search
                         .as_deref()
                         .map(|term| format!("%{}%", escape_like(&term.to_lowercase())));
+                    let (p, role, banned) = (pattern.as_deref(), query.role.as_deref(), query.banned);
                     let (limit, offset) = (bound(query.page.limit), bound(query.page.offset));
-                    let rows = sql!($d, query_as(UserRow), [pattern.as_deref(), limit, offset],
-                        pg: r#"SELECT id, email, display_name, email_verified, role, banned, banned_reason, banned_until, created_at, updated_at FROM yauth_users WHERE $1::text IS NULL OR LOWER(email) LIKE $1 ESCAPE '\' OR LOWER(display_name) LIKE $1 ESCAPE '\' ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"#,
-                        mysql [pattern.as_deref(), pattern.as_deref(), pattern.as_deref(), limit, offset]: r#"SELECT id, email, display_name, email_verified, role, banned, banned_reason, banned_until, created_at, updated_at FROM yauth_users WHERE ? IS NULL OR LOWER(email) LIKE ? ESCAPE '\\' OR LOWER(display_name) LIKE ? ESCAPE '\\' ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"#,
-                        sqlite: r#"SELECT id, email, display_name, email_verified, role, banned, banned_reason, banned_until, created_at, updated_at FROM yauth_users WHERE ?1 IS NULL OR LOWER(email) LIKE ?1 ESCAPE '\' OR LOWER(display_name) LIKE ?1 ESCAPE '\' ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"#)
+                    let rows = sql!($d, query_as(UserRow), [p, role, banned, limit, offset],
+                        pg: r#"SELECT id, email, display_name, email_verified, role, banned, banned_reason, banned_until, created_at, updated_at FROM yauth_users WHERE ($1::text IS NULL OR LOWER(email) LIKE $1 ESCAPE '\' OR LOWER(display_name) LIKE $1 ESCAPE '\') AND ($2::text IS NULL OR role = $2) AND ($3::bool IS NULL OR banned = $3) ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"#,
+                        mysql [p, p, p, role, role, banned, banned, limit, offset]: r#"SELECT id, email, display_name, email_verified, role, banned, banned_reason, banned_until, created_at, updated_at FROM yauth_users WHERE (? IS NULL OR LOWER(email) LIKE ? ESCAPE '\\' OR LOWER(display_name) LIKE ? ESCAPE '\\') AND (? IS NULL OR role = ?) AND (? IS NULL OR banned = ?) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"#,
+                        sqlite: r#"SELECT id, email, display_name, email_verified, role, banned, banned_reason, banned_until, created_at, updated_at FROM yauth_users WHERE (?1 IS NULL OR LOWER(email) LIKE ?1 ESCAPE '\' OR LOWER(display_name) LIKE ?1 ESCAPE '\') AND (?2 IS NULL OR role = ?2) AND (?3 IS NULL OR banned = ?3) ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5"#)
                     .fetch_all(&self.pool).await.map_err(db_err)?;
-                    let total = sql!($d, query_scalar, [pattern.as_deref()],
-                        pg: r#"SELECT COUNT(*) AS "n!" FROM yauth_users WHERE $1::text IS NULL OR LOWER(email) LIKE $1 ESCAPE '\' OR LOWER(display_name) LIKE $1 ESCAPE '\'"#,
-                        mysql [pattern.as_deref(), pattern.as_deref(), pattern.as_deref()]: r#"SELECT COUNT(*) AS "n!" FROM yauth_users WHERE ? IS NULL OR LOWER(email) LIKE ? ESCAPE '\\' OR LOWER(display_name) LIKE ? ESCAPE '\\'"#,
-                        sqlite: r#"SELECT COUNT(*) AS "n!" FROM yauth_users WHERE ?1 IS NULL OR LOWER(email) LIKE ?1 ESCAPE '\' OR LOWER(display_name) LIKE ?1 ESCAPE '\'"#)
+                    let total = sql!($d, query_scalar, [p, role, banned],
+                        pg: r#"SELECT COUNT(*) AS "n!" FROM yauth_users WHERE ($1::text IS NULL OR LOWER(email) LIKE $1 ESCAPE '\' OR LOWER(display_name) LIKE $1 ESCAPE '\') AND ($2::text IS NULL OR role = $2) AND ($3::bool IS NULL OR banned = $3)"#,
+                        mysql [p, p, p, role, role, banned, banned]: r#"SELECT COUNT(*) AS "n!" FROM yauth_users WHERE (? IS NULL OR LOWER(email) LIKE ? ESCAPE '\\' OR LOWER(display_name) LIKE ? ESCAPE '\\') AND (? IS NULL OR role = ?) AND (? IS NULL OR banned = ?)"#,
+                        sqlite: r#"SELECT COUNT(*) AS "n!" FROM yauth_users WHERE (?1 IS NULL OR LOWER(email) LIKE ?1 ESCAPE '\' OR LOWER(display_name) LIKE ?1 ESCAPE '\') AND (?2 IS NULL OR role = ?2) AND (?3 IS NULL OR banned = ?3)"#)
                     .fetch_one(&self.pool).await.map_err(db_err)?;
                     Ok(Page { items: entities(rows)?, total: count(total) })
                 }

@@ -33,6 +33,7 @@ macro_rules! conformance_tests {
             users::users_list_without_search,
             users::users_search_email_case_insensitive,
             users::users_search_display_name,
+            users::users_list_filters_role_and_banned,
             users::users_search_wildcards_literal,
             sessions::sessions_validate_returns_session_and_user,
             sessions::sessions_validate_unknown_is_none,

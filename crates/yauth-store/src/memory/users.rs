@@ -105,6 +105,8 @@ impl UserRepository for MemoryStore {
                             .is_some_and(|d| d.to_lowercase().contains(n.as_str()))
                 }
             })
+            .filter(|u| query.role.as_ref().is_none_or(|r| &u.role == r))
+            .filter(|u| query.banned.is_none_or(|b| u.banned == b))
             .cloned()
             .collect();
         newest_first(&mut users, |u| (u.created_at, u.id));

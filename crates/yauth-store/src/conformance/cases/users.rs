@@ -26,6 +26,7 @@ async fn search(repos: &Repositories, term: &str, offset: u64, limit: u64) -> cr
         .list_users(&UserQuery {
             search: Some(term.to_owned()),
             page: PageRequest { offset, limit },
+            ..UserQuery::default()
         })
         .await
         .expect("list_users")
@@ -300,11 +301,11 @@ pub async fn users_list_ties_by_id_desc(repos: Repositories) {
 pub async fn users_list_without_search(repos: Repositories) {
     create_user(&repos).await;
     let query = UserQuery {
-        search: None,
         page: PageRequest {
             offset: 0,
             limit: 10,
         },
+        ..UserQuery::default()
     };
     let page = repos.users.list_users(&query).await.expect("list_users");
     assert!(
@@ -323,6 +324,73 @@ pub async fn users_list_without_search(repos: Repositories) {
         ordered,
         "list_users is ordered by created_at then id, descending"
     );
+}
+
+/// The role and banned filters narrow a listing, alone and combined with a search, and the
+/// total counts only the matching rows.
+pub async fn users_list_filters_role_and_banned(repos: Repositories) {
+    let tag = marker();
+    let names: Vec<String> = (0..4).map(|i| format!("{tag} filtered {i}")).collect();
+    let users = create_tagged(&repos, &names).await;
+    let set = |role: &str, banned: bool| UserUpdate {
+        role: Some(role.to_owned()),
+        banned: Some(banned),
+        ..UserUpdate::default()
+    };
+    for (user, (role, banned)) in users.iter().zip([
+        ("admin", false),
+        ("admin", true),
+        ("user", true),
+        ("user", false),
+    ]) {
+        repos
+            .users
+            .update_user(user.id, &set(role, banned), now())
+            .await
+            .expect("update_user");
+    }
+    let list = |role: Option<&str>, banned: Option<bool>| {
+        let repos = repos.clone();
+        let query = UserQuery {
+            search: Some(tag.clone()),
+            role: role.map(str::to_owned),
+            banned,
+            page: PageRequest::default(),
+        };
+        async move { repos.users.list_users(&query).await.expect("list_users") }
+    };
+    let admins = list(Some("admin"), None).await;
+    assert_eq!(admins.total, 2, "role filter");
+    assert_eq!(ids(&admins.items), vec![users[1].id, users[0].id]);
+    let banned = list(None, Some(true)).await;
+    assert_eq!(
+        ids(&banned.items),
+        vec![users[2].id, users[1].id],
+        "banned filter"
+    );
+    let unbanned_users = list(Some("user"), Some(false)).await;
+    assert_eq!(unbanned_users.total, 1, "both filters");
+    assert_eq!(ids(&unbanned_users.items), vec![users[3].id]);
+    let none = list(Some("auditor"), None).await;
+    assert_eq!(
+        (none.total, none.items.len()),
+        (0, 0),
+        "an unused role matches none"
+    );
+    let everyone = repos
+        .users
+        .list_users(&UserQuery {
+            role: Some("admin".to_owned()),
+            banned: Some(true),
+            ..UserQuery::default()
+        })
+        .await
+        .expect("list_users");
+    assert!(
+        everyone.items.iter().all(|u| u.role == "admin" && u.banned),
+        "filters apply without a search"
+    );
+    assert!(everyone.items.iter().any(|u| u.id == users[1].id));
 }
 
 /// Search matches a substring of the email, ignoring case.
