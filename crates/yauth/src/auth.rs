@@ -79,8 +79,9 @@ pub struct AuthUser {
     /// The session, for cookie authentication.
     #[serde(skip)]
     pub session_id: Option<Uuid>,
-    /// The admin impersonating this user, if any.
-    #[serde(skip)]
+    /// The administrator impersonating this user, if this is an impersonation session (so a
+    /// UI can say so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impersonator_id: Option<Uuid>,
     /// When the user last proved who they are (signed in) for this credential; `None` when the
     /// credential carries no such time. Step-up checks read it.
@@ -201,7 +202,16 @@ impl YAuthState {
     /// [`SessionConfig::reauthentication_age`](crate::SessionConfig::reauthentication_age).
     /// Otherwise `403 reauthentication_required`: the client signs in again through the normal
     /// login routes and retries with the new session.
+    ///
+    /// An impersonation session never passes (`403 impersonation_restricted`): an administrator
+    /// acting as a user cannot change the user's password, factors or keys.
     pub fn require_recent_authentication(&self, user: &AuthUser) -> Result<(), ApiError> {
+        if user.impersonator_id.is_some() {
+            return Err(ApiError::forbidden(
+                "impersonation_restricted",
+                "Not while impersonating: this operation needs the user's own sign-in.",
+            ));
+        }
         let max_age = self.config().session.reauthentication_age;
         match user.authenticated_at {
             Some(at) if self.now() - at <= max_age => Ok(()),

@@ -126,6 +126,74 @@ pub enum AuthEvent {
         /// The key.
         api_key_id: Uuid,
     },
+    /// An administrator changed a user's role, name or verification state.
+    UserUpdatedByAdmin {
+        /// The user.
+        user_id: Uuid,
+        /// The administrator.
+        admin_id: Uuid,
+        /// The fields that changed (`role`, `display_name`, `email_verified`).
+        changed: Vec<&'static str>,
+    },
+    /// An administrator deleted a user (the audit row keeps the id in its details: the user
+    /// row is gone).
+    UserDeleted {
+        /// The deleted user.
+        deleted_user_id: Uuid,
+        /// The administrator.
+        admin_id: Uuid,
+    },
+    /// An administrator banned a user: their sessions, refresh tokens and live access tokens
+    /// were revoked.
+    UserBanned {
+        /// The user.
+        user_id: Uuid,
+        /// The administrator.
+        admin_id: Uuid,
+        /// The reason given.
+        reason: Option<String>,
+        /// When the ban ends; `None` is permanent.
+        until: Option<time::OffsetDateTime>,
+    },
+    /// An administrator lifted a ban.
+    UserUnbanned {
+        /// The user.
+        user_id: Uuid,
+        /// The administrator.
+        admin_id: Uuid,
+    },
+    /// An administrator ended one of a user's sessions.
+    SessionTerminated {
+        /// The session's owner.
+        user_id: Uuid,
+        /// The session.
+        session_id: Uuid,
+        /// The administrator.
+        admin_id: Uuid,
+    },
+    /// An administrator started a session as a user.
+    ImpersonationStarted {
+        /// The impersonated user.
+        user_id: Uuid,
+        /// The administrator.
+        admin_id: Uuid,
+        /// The impersonation session.
+        session_id: Uuid,
+    },
+    /// An administrator ended an impersonation and returned to their own session.
+    ImpersonationStopped {
+        /// The impersonated user.
+        user_id: Uuid,
+        /// The administrator.
+        admin_id: Uuid,
+        /// The impersonation session, now deleted.
+        session_id: Uuid,
+    },
+    /// A configured bootstrap email signed in verified and was made an administrator.
+    AdminBootstrapped {
+        /// The new administrator.
+        user_id: Uuid,
+    },
 }
 
 impl AuthEvent {
@@ -150,6 +218,14 @@ impl AuthEvent {
             Self::PasskeyDeleted { .. } => "passkey_deleted",
             Self::ApiKeyCreated { .. } => "api_key_created",
             Self::ApiKeyDeleted { .. } => "api_key_deleted",
+            Self::UserUpdatedByAdmin { .. } => "user_updated_by_admin",
+            Self::UserDeleted { .. } => "user_deleted",
+            Self::UserBanned { .. } => "user_banned",
+            Self::UserUnbanned { .. } => "user_unbanned",
+            Self::SessionTerminated { .. } => "session_terminated",
+            Self::ImpersonationStarted { .. } => "impersonation_started",
+            Self::ImpersonationStopped { .. } => "impersonation_stopped",
+            Self::AdminBootstrapped { .. } => "admin_bootstrapped",
         }
     }
 
@@ -171,8 +247,16 @@ impl AuthEvent {
             | Self::PasskeyRegistered { user_id, .. }
             | Self::PasskeyDeleted { user_id, .. }
             | Self::ApiKeyCreated { user_id, .. }
-            | Self::ApiKeyDeleted { user_id, .. } => Some(*user_id),
+            | Self::ApiKeyDeleted { user_id, .. }
+            | Self::UserUpdatedByAdmin { user_id, .. }
+            | Self::UserBanned { user_id, .. }
+            | Self::UserUnbanned { user_id, .. }
+            | Self::SessionTerminated { user_id, .. }
+            | Self::ImpersonationStarted { user_id, .. }
+            | Self::ImpersonationStopped { user_id, .. }
+            | Self::AdminBootstrapped { user_id } => Some(*user_id),
             Self::LoginFailed { user_id, .. } | Self::MagicLinkSent { user_id } => *user_id,
+            Self::UserDeleted { .. } => None,
         }
     }
 
@@ -190,6 +274,39 @@ impl AuthEvent {
             Self::ApiKeyCreated { api_key_id, .. } | Self::ApiKeyDeleted { api_key_id, .. } => {
                 Some(json!({ "api_key_id": api_key_id }))
             }
+            Self::UserUpdatedByAdmin {
+                admin_id, changed, ..
+            } => Some(json!({ "admin_id": admin_id, "changed": changed })),
+            Self::UserDeleted {
+                deleted_user_id,
+                admin_id,
+            } => Some(json!({ "deleted_user_id": deleted_user_id, "admin_id": admin_id })),
+            Self::UserBanned {
+                admin_id,
+                reason,
+                until,
+                ..
+            } => Some(json!({
+                "admin_id": admin_id,
+                "reason": reason,
+                "until": until.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+            })),
+            Self::UserUnbanned { admin_id, .. } => Some(json!({ "admin_id": admin_id })),
+            Self::SessionTerminated {
+                session_id,
+                admin_id,
+                ..
+            }
+            | Self::ImpersonationStarted {
+                session_id,
+                admin_id,
+                ..
+            }
+            | Self::ImpersonationStopped {
+                session_id,
+                admin_id,
+                ..
+            } => Some(json!({ "session_id": session_id, "admin_id": admin_id })),
             _ => None,
         }
     }

@@ -103,6 +103,32 @@ where
     }
 }
 
+/// `axum::extract::Query` whose rejections are JSON [`ApiError`]s (`invalid_query`), and whose
+/// value has passed [`Validate`], like [`Json`] bodies.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned + Validate + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => {
+                value.validate()?;
+                Ok(Self(value))
+            }
+            Err(rejection) => Err(ApiError::bad_request(
+                "invalid_query",
+                format!("The query string is not valid: {}", rejection.body_text()),
+            )),
+        }
+    }
+}
+
 /// Who is calling: the client IP (through trusted proxies only) and User-Agent.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {

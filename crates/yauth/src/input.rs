@@ -49,6 +49,16 @@ pub mod limits {
     pub const FREE_TEXT: usize = 2000;
 }
 
+/// Deserialises a present field, `null` included, as `Some(..)`: with `#[serde(default)]` an
+/// absent field stays `None`, so absent (keep) and `null` (clear) differ.
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// A request body that checks its own fields. Implement it for every request type a plugin
 /// deserialises; [`crate::extract::Json`] requires it.
 pub trait Validate {

@@ -30,6 +30,8 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     let builder = builder.with_bearer(Default::default());
     #[cfg(feature = "api-key")]
     let builder = builder.with_api_keys(Default::default());
+    #[cfg(feature = "admin")]
+    let builder = builder.with_admin(Default::default());
     let yauth = builder.build().await?;
     yauth
         .openapi()

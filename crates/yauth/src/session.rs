@@ -10,6 +10,13 @@ use crate::error::ApiError;
 use crate::extract::ClientInfo;
 use crate::state::YAuthState;
 
+/// How long a new session lives: idle (renewed by use) and absolute (never renewed past).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SessionLifetime {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
 impl YAuthState {
     /// Creates a session for `user` and returns its token (for the cookie) and the row. The
     /// client's IP and User-Agent are recorded for binding and for the session list, and `amr`
@@ -22,13 +29,32 @@ impl YAuthState {
         impersonator_id: Option<Uuid>,
         amr: &[&str],
     ) -> Result<(String, Session), ApiError> {
-        let now = self.now();
         let cfg = &self.config().session;
         let idle = match (remember_me, cfg.remember_me_ttl) {
             (true, Some(ttl)) => ttl,
             _ => cfg.ttl,
         };
-        let absolute_expires_at = now + cfg.absolute_ttl;
+        let lifetime = SessionLifetime {
+            idle,
+            absolute: cfg.absolute_ttl,
+        };
+        self.create_session_for(user, client, lifetime, impersonator_id, amr)
+            .await
+    }
+
+    /// [`create_session`](Self::create_session) with an explicit lifetime (impersonation
+    /// sessions are short whatever the session settings say).
+    pub(crate) async fn create_session_for(
+        &self,
+        user: &User,
+        client: &ClientInfo,
+        lifetime: SessionLifetime,
+        impersonator_id: Option<Uuid>,
+        amr: &[&str],
+    ) -> Result<(String, Session), ApiError> {
+        let now = self.now();
+        let SessionLifetime { idle, absolute } = lifetime;
+        let absolute_expires_at = now + absolute;
         let token = random_token();
         let session = Session {
             id: new_id(),

@@ -198,6 +198,7 @@ async fn exercise(database_url: String) {
             "passkey",
             "bearer",
             "api-key",
+            "admin",
             "status"
         ])
     );
@@ -256,6 +257,18 @@ async fn exercise(database_url: String) {
     let admin = session_of(router, "admin@example.com").await;
     assert_eq!(admin["role"], "admin");
     assert_eq!(admin["email_verified"], true);
+    let admin_cookie = login(router, "admin@example.com").await;
+    let search = "/admin/users?search=ADA%40example";
+    let (status, _, users) = call(router, "GET", search, None, Some(&admin_cookie)).await;
+    assert_eq!(status, StatusCode::OK, "admin user search: {users}");
+    assert_eq!(users["total"], 1, "{users}");
+    assert_eq!(users["users"][0]["email"], email);
+    let (status, _, body) = call(router, "GET", search, None, Some(&cookie)).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a user on an admin route: {body}"
+    );
 
     // A restart with the same admin settings changes nothing (the migrations are applied too).
     let example = app(&settings).await.unwrap();

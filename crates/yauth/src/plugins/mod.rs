@@ -1,5 +1,8 @@
 //! Plugins: each one adds routes and reacts to authentication events.
 
+#[cfg(feature = "admin")]
+pub mod admin;
+
 #[cfg(feature = "api-key")]
 pub mod api_key;
 

@@ -84,19 +84,9 @@ async fn logout(
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// New display name; `null` (or an empty string) clears it, absent keeps it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::input::present")]
     #[schema(max_length = 100, nullable, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: Option<Option<String>>,
-}
-
-/// Deserialises a present field, `null` included, as `Some(..)`: with `#[serde(default)]` an
-/// absent field stays `None`, so absent and `null` differ.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl Validate for UpdateMeRequest {

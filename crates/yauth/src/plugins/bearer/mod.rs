@@ -159,7 +159,8 @@ impl YAuthPlugin for BearerPlugin {
         Some(Arc::new(BearerAuthenticator))
     }
 
-    /// Ending a sign-in (logout) or changing the password ends every token of the user too.
+    /// Ending a sign-in (logout), changing the password or a ban ends every token of the user
+    /// too.
     async fn on_event(
         &self,
         event: &AuthEvent,
@@ -167,7 +168,9 @@ impl YAuthPlugin for BearerPlugin {
         state: &YAuthState,
     ) -> EventResponse {
         let user_id = match event {
-            AuthEvent::Logout { user_id, .. } | AuthEvent::PasswordChanged { user_id } => *user_id,
+            AuthEvent::Logout { user_id, .. }
+            | AuthEvent::PasswordChanged { user_id }
+            | AuthEvent::UserBanned { user_id, .. } => *user_id,
             _ => return EventResponse::Continue,
         };
         if let Some(tokens) = state.tokens()
