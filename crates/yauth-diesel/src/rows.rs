@@ -51,6 +51,10 @@ from_row!(AuditLogEntry {
     metadata: opt_json,
     ip_address: opt_text,
     created_at: ts,
+    chain: opt_text,
+    seq: opt_i64,
+    prev_hash: opt_text,
+    hash: opt_text,
 });
 from_row!(Challenge {
     key: text,
@@ -297,6 +301,15 @@ pub(crate) struct Count(pub i64);
 impl<S: SqlTypes> FromRow<S> for Count {
     fn from_row<'a, R: NamedRow<'a, S::Db>>(c: &Cols<'_, 'a, S, R>) -> deserialize::Result<Self> {
         c.i64("n").map(Count)
+    }
+}
+
+/// A single text column named `chain` (audit chain names).
+pub(crate) struct ChainName(pub String);
+
+impl<S: SqlTypes> FromRow<S> for ChainName {
+    fn from_row<'a, R: NamedRow<'a, S::Db>>(c: &Cols<'_, 'a, S, R>) -> deserialize::Result<Self> {
+        c.text("chain").map(ChainName)
     }
 }
 

@@ -129,6 +129,41 @@ pub struct AuditLogEntry {
     pub ip_address: Option<String>,
     /// When the event happened.
     pub created_at: OffsetDateTime,
+    /// The tamper-evident chain the row belongs to: the user's id as written (kept when the
+    /// user is deleted), or `global`. Set by the store on append; `None` only on rows written
+    /// before chaining existed.
+    pub chain: Option<String>,
+    /// The row's position in its chain, from 1.
+    pub seq: Option<i64>,
+    /// The hash of the row before it in its chain; `None` for the first.
+    pub prev_hash: Option<String>,
+    /// Hex SHA-256 of the row's content and `prev_hash`.
+    pub hash: Option<String>,
+}
+
+impl AuditLogEntry {
+    /// A new entry; the store sets its chain fields when it appends it.
+    pub fn new(
+        id: Uuid,
+        user_id: Option<Uuid>,
+        event_type: &str,
+        metadata: Option<serde_json::Value>,
+        ip_address: Option<String>,
+        created_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id,
+            user_id,
+            event_type: event_type.to_owned(),
+            metadata,
+            ip_address,
+            created_at,
+            chain: None,
+            seq: None,
+            prev_hash: None,
+            hash: None,
+        }
+    }
 }
 
 /// Short-lived state keyed by an opaque string (`yauth_challenges`): WebAuthn ceremonies, pending

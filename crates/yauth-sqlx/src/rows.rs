@@ -51,7 +51,8 @@ rows! {
     /// `yauth_audit_log`.
     AuditRow => AuditLogEntry {
         id: Col<Uuid>, user_id: Opt<Uuid>, event_type: Col<String>, metadata: Opt<Json>,
-        ip_address: Opt<String>, created_at: Col<OffsetDateTime>,
+        ip_address: Opt<String>, created_at: Col<OffsetDateTime>, chain: Opt<String>,
+        seq: Opt<i64>, prev_hash: Opt<String>, hash: Opt<String>,
     }
     /// `yauth_challenges`.
     ChallengeRow => Challenge {

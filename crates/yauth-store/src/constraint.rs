@@ -49,6 +49,8 @@ pub const DEVICE_CODES_USER_CODE: &str = "device_codes.user_code";
 pub const UNLOCK_TOKENS_TOKEN_HASH: &str = "unlock_tokens.token_hash";
 /// Signing-key ids.
 pub const SIGNING_KEYS_KID: &str = "signing_keys.kid";
+/// One audit row per position of a chain.
+pub const AUDIT_LOG_CHAIN_SEQ: &str = "audit_log.chain_seq";
 /// Primary keys (a row with this id already exists).
 pub const PRIMARY_KEY: &str = "primary_key";
 
@@ -95,6 +97,7 @@ const fn natural_key(
 /// Every unique index of the schema, and the primary keys with a name of their own.
 pub const RULES: &[UniqueRule] = &[
     unique("users", &["email"], USERS_EMAIL),
+    unique("audit_log", &["chain", "seq"], AUDIT_LOG_CHAIN_SEQ),
     unique("sessions", &["token_hash"], SESSIONS_TOKEN_HASH),
     unique(
         "email_verifications",

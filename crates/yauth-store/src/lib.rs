@@ -42,6 +42,7 @@
 //! unavailable) skips the case with a notice. To run the suite from your own harness instead, call
 //! `yauth_store::conformance::run_all(factory)`, which returns a report of every case.
 
+pub mod audit_chain;
 pub mod backend;
 pub mod clock;
 pub mod constraint;

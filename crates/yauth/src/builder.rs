@@ -124,6 +124,8 @@ pub struct YAuthBuilder {
     secret_keys: Vec<SecretKey>,
     #[cfg(feature = "bearer")]
     bearer: Option<crate::plugins::bearer::Setup>,
+    #[cfg(feature = "account-lockout")]
+    lockout: Option<Arc<crate::plugins::account_lockout::Lockout>>,
     errors: Vec<BuildError>,
 }
 
@@ -139,6 +141,8 @@ impl YAuthBuilder {
             secret_keys: Vec::new(),
             #[cfg(feature = "bearer")]
             bearer: None,
+            #[cfg(feature = "account-lockout")]
+            lockout: None,
             errors: Vec::new(),
         }
     }
@@ -215,6 +219,15 @@ impl YAuthBuilder {
         self
     }
 
+    #[cfg(feature = "account-lockout")]
+    pub(crate) fn set_lockout(
+        mut self,
+        lockout: Arc<crate::plugins::account_lockout::Lockout>,
+    ) -> Self {
+        self.lockout = Some(lockout);
+        self
+    }
+
     pub(crate) fn add_error(mut self, error: BuildError) -> Self {
         self.errors.push(error);
         self
@@ -268,6 +281,8 @@ impl YAuthBuilder {
             key_ring,
             #[cfg(feature = "bearer")]
             tokens,
+            #[cfg(feature = "account-lockout")]
+            lockout: self.lockout,
         });
         let (router, openapi) = assemble(&state);
         let purge = purge_interval.map(|every| crate::purge::spawn(state.clone(), every));
@@ -366,7 +381,8 @@ fn backend_provides(repos: &Repositories, id: PluginId) -> bool {
 /// middleware.
 fn assemble(state: &YAuthState) -> (Router, OpenApi) {
     let mut public = OpenApiRouter::new();
-    let mut protected = crate::routes::core::router(state);
+    let mut protected =
+        crate::routes::core::router(state).merge(crate::routes::activity::router(state));
     for plugin in state.plugins() {
         public = public.merge(plugin.public_routes(state));
         protected = protected.merge(plugin.protected_routes(state));
@@ -449,6 +465,16 @@ impl YAuth {
             Some(tokens) => tokens.jwks().await,
             None => Ok(Default::default()),
         }
+    }
+
+    /// Checks the tamper-evident audit trail: every chain from its first row (see
+    /// [`audit_chain`](yauth_store::audit_chain)). The report names the first row found edited
+    /// or the first gap left by a removed one. Run it on a schedule, and keep the reports
+    /// outside the database.
+    pub async fn verify_audit_chain(
+        &self,
+    ) -> yauth_store::StoreResult<yauth_store::audit_chain::ChainReport> {
+        yauth_store::audit_chain::verify(self.state.repos().audit.as_ref()).await
     }
 
     /// Puts `router` behind yauth's auth middleware: its handlers can take [`crate::AuthUser`].

@@ -91,6 +91,12 @@ impl ApiError {
         }
     }
 
+    /// The same error with a `Retry-After` header (at least one second).
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs.max(1));
+        self
+    }
+
     /// 503 with `Retry-After`: the server is at capacity (e.g. password hashing).
     pub fn overloaded(retry_after_secs: u64) -> Self {
         Self {

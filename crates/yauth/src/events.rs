@@ -194,6 +194,22 @@ pub enum AuthEvent {
         /// The new administrator.
         user_id: Uuid,
     },
+    /// Too many failed password sign-ins locked an account.
+    AccountLocked {
+        /// The account.
+        user_id: Uuid,
+        /// When the lock ends on its own; `None` when it lasts until unlocked.
+        until: Option<time::OffsetDateTime>,
+    },
+    /// A lock was lifted, by the owner's unlock link or by an administrator.
+    AccountUnlocked {
+        /// The account.
+        user_id: Uuid,
+        /// `token` or `admin`.
+        by: &'static str,
+        /// The administrator, when one lifted it.
+        admin_id: Option<Uuid>,
+    },
 }
 
 impl AuthEvent {
@@ -226,6 +242,8 @@ impl AuthEvent {
             Self::ImpersonationStarted { .. } => "impersonation_started",
             Self::ImpersonationStopped { .. } => "impersonation_stopped",
             Self::AdminBootstrapped { .. } => "admin_bootstrapped",
+            Self::AccountLocked { .. } => "account_locked",
+            Self::AccountUnlocked { .. } => "account_unlocked",
         }
     }
 
@@ -254,7 +272,9 @@ impl AuthEvent {
             | Self::SessionTerminated { user_id, .. }
             | Self::ImpersonationStarted { user_id, .. }
             | Self::ImpersonationStopped { user_id, .. }
-            | Self::AdminBootstrapped { user_id } => Some(*user_id),
+            | Self::AdminBootstrapped { user_id }
+            | Self::AccountLocked { user_id, .. }
+            | Self::AccountUnlocked { user_id, .. } => Some(*user_id),
             Self::LoginFailed { user_id, .. } | Self::MagicLinkSent { user_id } => *user_id,
             Self::UserDeleted { .. } => None,
         }
@@ -289,9 +309,13 @@ impl AuthEvent {
             } => Some(json!({
                 "admin_id": admin_id,
                 "reason": reason,
-                "until": until.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+                "until": until.and_then(rfc3339),
             })),
             Self::UserUnbanned { admin_id, .. } => Some(json!({ "admin_id": admin_id })),
+            Self::AccountLocked { until, .. } => Some(json!({ "until": until.and_then(rfc3339) })),
+            Self::AccountUnlocked { by, admin_id, .. } => {
+                Some(json!({ "by": by, "admin_id": admin_id }))
+            }
             Self::SessionTerminated {
                 session_id,
                 admin_id,
@@ -310,6 +334,36 @@ impl AuthEvent {
             _ => None,
         }
     }
+}
+
+/// Longest User-Agent kept in an audit row.
+const USER_AGENT_MAX: usize = 512;
+
+/// The event's details plus the client's User-Agent (for a user's activity page).
+fn with_user_agent(
+    metadata: Option<serde_json::Value>,
+    user_agent: Option<&str>,
+) -> Option<serde_json::Value> {
+    let Some(agent) = user_agent else {
+        return metadata;
+    };
+    let agent: String = agent.chars().take(USER_AGENT_MAX).collect();
+    let mut details = match metadata {
+        Some(serde_json::Value::Object(map)) => map,
+        Some(other) => {
+            let mut map = serde_json::Map::new();
+            map.insert("details".to_owned(), other);
+            map
+        }
+        None => serde_json::Map::new(),
+    };
+    details.insert("user_agent".to_owned(), serde_json::Value::String(agent));
+    Some(serde_json::Value::Object(details))
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> Option<String> {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 /// A plugin's answer to an event.
@@ -347,14 +401,14 @@ impl YAuthState {
     /// (built-in plugins first, then those added with `with_plugin`). The first answer other
     /// than `Continue` is returned and the remaining plugins are not asked.
     pub async fn emit(&self, event: AuthEvent, ctx: &EventContext) -> EventResponse {
-        let entry = AuditLogEntry {
-            id: new_id(),
-            user_id: event.user_id(),
-            event_type: event.event_type().to_owned(),
-            metadata: event.metadata(),
-            ip_address: ctx.ip.map(|ip| ip.to_string()),
-            created_at: self.now(),
-        };
+        let entry = AuditLogEntry::new(
+            new_id(),
+            event.user_id(),
+            event.event_type(),
+            with_user_agent(event.metadata(), ctx.user_agent.as_deref()),
+            ctx.ip.map(|ip| ip.to_string()),
+            self.now(),
+        );
         if let Err(error) = self.repos().audit.append_audit(&entry).await {
             tracing::error!(%error, event = event.event_type(), "audit log write failed");
         }

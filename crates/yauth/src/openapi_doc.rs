@@ -32,6 +32,8 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     let builder = builder.with_api_keys(Default::default());
     #[cfg(feature = "admin")]
     let builder = builder.with_admin(Default::default());
+    #[cfg(feature = "account-lockout")]
+    let builder = builder.with_account_lockout(Default::default());
     let yauth = builder.build().await?;
     yauth
         .openapi()

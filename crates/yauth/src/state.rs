@@ -29,6 +29,9 @@ pub(crate) struct Inner {
     /// The token service, when the bearer plugin is enabled.
     #[cfg(feature = "bearer")]
     pub tokens: Option<Arc<crate::plugins::bearer::Tokens>>,
+    /// The lockout rules, when the account-lockout plugin is enabled.
+    #[cfg(feature = "account-lockout")]
+    pub lockout: Option<Arc<crate::plugins::account_lockout::Lockout>>,
 }
 
 impl std::fmt::Debug for YAuthState {
@@ -89,6 +92,12 @@ impl YAuthState {
     #[cfg(feature = "bearer")]
     pub(crate) fn tokens(&self) -> Option<&Arc<crate::plugins::bearer::Tokens>> {
         self.inner.tokens.as_ref()
+    }
+
+    /// The lockout rules of the account-lockout plugin.
+    #[cfg(feature = "account-lockout")]
+    pub(crate) fn lockout(&self) -> Option<&Arc<crate::plugins::account_lockout::Lockout>> {
+        self.inner.lockout.as_ref()
     }
 
     /// The re-encryption of the sealed columns of the enabled plugins, when there is a key ring

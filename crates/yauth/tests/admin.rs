@@ -198,6 +198,7 @@ async fn users_are_searched_filtered_and_paged() {
         ("?limit=101", "invalid_page"),
         ("?banned=maybe", "invalid_query"),
         ("?offset=-1", "invalid_query"),
+        ("?offset=9223372036854775808", "invalid_page"),
         ("?search=a%00b", "invalid_characters"),
     ] {
         let r = list(query.to_owned()).await;

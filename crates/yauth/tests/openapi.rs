@@ -44,6 +44,7 @@ async fn every_route_of_the_enabled_plugins_is_documented() {
         (Method::GET, "/session"),
         (Method::POST, "/logout"),
         (Method::PATCH, "/me"),
+        (Method::GET, "/me/activity"),
         (Method::GET, "/sessions"),
         (Method::DELETE, "/sessions"),
         (Method::DELETE, "/sessions/{id}"),

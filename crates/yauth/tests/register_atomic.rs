@@ -49,39 +49,6 @@ fn remove_fault(family: Family) -> &'static [&'static str] {
     }
 }
 
-async fn run(family: Family, url: &str, statements: &[&str]) {
-    use sea_orm::ConnectionTrait;
-    match family {
-        Family::Postgres => {
-            use sqlx::Connection;
-            let mut db = sqlx::PgConnection::connect(url).await.unwrap();
-            for sql in statements {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
-                    .execute(&mut db)
-                    .await
-                    .unwrap();
-            }
-        }
-        Family::Mariadb => {
-            use sqlx::Connection;
-            let mut db = sqlx::MySqlConnection::connect(url).await.unwrap();
-            for sql in statements {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
-                    .execute(&mut db)
-                    .await
-                    .unwrap();
-            }
-        }
-        Family::Sqlite => {
-            let db = sea_orm::Database::connect(url).await.unwrap();
-            for sql in statements {
-                db.execute_unprepared(sql).await.unwrap();
-            }
-        }
-        Family::Memory => {}
-    }
-}
-
 async fn a_refused_password_row_leaves_no_account(family: Family) {
     let Some(url) = backends::database_url(BINARY, family) else {
         return;
@@ -90,7 +57,7 @@ async fn a_refused_password_row_leaves_no_account(family: Family) {
     let mut config = test_config(ORIGIN);
     config.rate_limits.enabled = false;
     let app = app_on(backend, config, ep_config(), |b| b).await;
-    run(family, &url, install_fault(family)).await;
+    backends::execute_sql(family, &url, install_fault(family)).await;
     let email = format!("fault-{}", unique_email());
     let register = || {
         req(Method::POST, "/register")
@@ -116,7 +83,7 @@ async fn a_refused_password_row_leaves_no_account(family: Family) {
         .unwrap();
     assert!(found.is_none(), "{family:?}: the user row was rolled back");
 
-    run(family, &url, remove_fault(family)).await;
+    backends::execute_sql(family, &url, remove_fault(family)).await;
     let r = register().await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{family:?}: {:?}", r.body);
     mail_to(&app, &email).await;

@@ -17,6 +17,7 @@ use yauth::backends::sqlx_pg::SqlxPgBackend;
 use yauth::backends::sqlx_sqlite::SqlxSqliteBackend;
 use yauth::email::{EmailError, EmailMessage, EmailSender, LogEmailSender};
 use yauth::entity::{PasswordCredential, User, UserUpdate, new_id};
+use yauth::plugins::account_lockout::AccountLockoutConfig;
 use yauth::plugins::admin::AdminConfig;
 use yauth::plugins::api_key::ApiKeyConfig;
 use yauth::plugins::bearer::BearerConfig;
@@ -255,6 +256,7 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
         .with_bearer(BearerConfig::default())
         .with_api_keys(ApiKeyConfig::default())
         .with_admin(AdminConfig::default())
+        .with_account_lockout(AccountLockoutConfig::default())
         .with_status()
         .build()
         .await?;

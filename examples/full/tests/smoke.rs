@@ -199,6 +199,7 @@ async fn exercise(database_url: String) {
             "bearer",
             "api-key",
             "admin",
+            "account-lockout",
             "status"
         ])
     );

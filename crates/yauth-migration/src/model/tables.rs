@@ -69,7 +69,14 @@ pub fn all_tables() -> Vec<(Option<Plugin>, Table)> {
                 .column(col("ip_address", T::String(64)).null())
                 .column(created_at())
                 .index(&["user_id", "created_at"])
-                .index(&["created_at"]),
+                .index(&["created_at"])
+                // The tamper-evident chain (`yauth_store::audit_chain`); NULL on rows written
+                // before it existed.
+                .column(col("chain", T::String(64)).null())
+                .column(col("seq", T::BigInt).null())
+                .unique(&["chain", "seq"])
+                .column(hash64("prev_hash").null())
+                .column(hash64("hash").null()),
         ),
         (
             None,

@@ -41,10 +41,15 @@ CREATE TABLE "yauth_audit_log" (
     "metadata" JSONB,
     "ip_address" VARCHAR(64),
     "created_at" TIMESTAMPTZ NOT NULL,
+    "chain" VARCHAR(64),
+    "seq" BIGINT,
+    "prev_hash" VARCHAR(64),
+    "hash" VARCHAR(64),
     PRIMARY KEY ("id")
 );
 CREATE INDEX "yauth_audit_log_user_id_created_at_idx" ON "yauth_audit_log" ("user_id", "created_at");
 CREATE INDEX "yauth_audit_log_created_at_idx" ON "yauth_audit_log" ("created_at");
+CREATE UNIQUE INDEX "yauth_audit_log_chain_seq_key" ON "yauth_audit_log" ("chain", "seq");
 ALTER TABLE "yauth_audit_log" ADD CONSTRAINT "yauth_audit_log_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "yauth_users" ("id") ON DELETE SET NULL;
 CREATE TABLE "yauth_challenges" (
     "key" VARCHAR(255) NOT NULL,

@@ -41,11 +41,16 @@ CREATE TABLE "yauth_audit_log" (
     "metadata" TEXT,
     "ip_address" TEXT,
     "created_at" TEXT NOT NULL,
+    "chain" TEXT,
+    "seq" INTEGER,
+    "prev_hash" TEXT,
+    "hash" TEXT,
     PRIMARY KEY ("id"),
     CONSTRAINT "yauth_audit_log_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "yauth_users" ("id") ON DELETE SET NULL
 );
 CREATE INDEX "yauth_audit_log_user_id_created_at_idx" ON "yauth_audit_log" ("user_id", "created_at");
 CREATE INDEX "yauth_audit_log_created_at_idx" ON "yauth_audit_log" ("created_at");
+CREATE UNIQUE INDEX "yauth_audit_log_chain_seq_key" ON "yauth_audit_log" ("chain", "seq");
 CREATE TABLE "yauth_challenges" (
     "key" TEXT NOT NULL,
     "value" TEXT NOT NULL,

@@ -41,11 +41,16 @@ CREATE TABLE "auth_audit_log" (
     "metadata" TEXT,
     "ip_address" TEXT,
     "created_at" TEXT NOT NULL,
+    "chain" TEXT,
+    "seq" INTEGER,
+    "prev_hash" TEXT,
+    "hash" TEXT,
     PRIMARY KEY ("id"),
     CONSTRAINT "auth_audit_log_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "auth_users" ("id") ON DELETE SET NULL
 );
 CREATE INDEX "auth_audit_log_user_id_created_at_idx" ON "auth_audit_log" ("user_id", "created_at");
 CREATE INDEX "auth_audit_log_created_at_idx" ON "auth_audit_log" ("created_at");
+CREATE UNIQUE INDEX "auth_audit_log_chain_seq_key" ON "auth_audit_log" ("chain", "seq");
 CREATE TABLE "auth_challenges" (
     "key" TEXT NOT NULL,
     "value" TEXT NOT NULL,

@@ -199,14 +199,14 @@ pub async fn validate(
 
 /// An audit entry about `user_id` of type `event_type` at `at`.
 pub fn audit_entry(user_id: Option<Uuid>, event_type: &str, at: OffsetDateTime) -> AuditLogEntry {
-    AuditLogEntry {
-        id: new_id(),
+    AuditLogEntry::new(
+        new_id(),
         user_id,
-        event_type: event_type.to_owned(),
-        metadata: Some(json!({ "ip": "198.51.100.1", "attempt": 1 })),
-        ip_address: Some("198.51.100.1".to_owned()),
-        created_at: at,
-    }
+        event_type,
+        Some(json!({ "ip": "198.51.100.1", "attempt": 1 })),
+        Some("198.51.100.1".to_owned()),
+        at,
+    )
 }
 
 /// A fresh event type (`evt-<marker>`), unique to the calling case.

@@ -1,5 +1,8 @@
 //! Plugins: each one adds routes and reacts to authentication events.
 
+#[cfg(feature = "account-lockout")]
+pub mod account_lockout;
+
 #[cfg(feature = "admin")]
 pub mod admin;
 

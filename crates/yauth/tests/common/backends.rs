@@ -105,3 +105,37 @@ pub async fn backend(binary: &'static str, family: Family) -> Option<AnyBackend>
     };
     Some(AnyBackend(repos))
 }
+
+/// Runs raw SQL statements on the database at `url` of `family` (nothing for memory): for tests
+/// that reach past the backend, to inject faults or tamper with rows.
+pub async fn execute_sql(family: Family, url: &str, statements: &[&str]) {
+    use sea_orm::ConnectionTrait;
+    use sqlx::Connection;
+    match family {
+        Family::Postgres => {
+            let mut db = sqlx::PgConnection::connect(url).await.unwrap();
+            for sql in statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                    .execute(&mut db)
+                    .await
+                    .unwrap();
+            }
+        }
+        Family::Mariadb => {
+            let mut db = sqlx::MySqlConnection::connect(url).await.unwrap();
+            for sql in statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                    .execute(&mut db)
+                    .await
+                    .unwrap();
+            }
+        }
+        Family::Sqlite => {
+            let db = sea_orm::Database::connect(url).await.unwrap();
+            for sql in statements {
+                db.execute_unprepared(sql).await.unwrap();
+            }
+        }
+        Family::Memory => {}
+    }
+}

@@ -8,13 +8,13 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 use yauth::entity::{
-    AuditLogEntry, Challenge, EmailVerification, PasswordCredential, PasswordHistoryEntry,
-    PasswordReset, Session, User, UserUpdate,
+    AccountLock, AuditLogEntry, Challenge, EmailVerification, PasswordCredential,
+    PasswordHistoryEntry, PasswordReset, Session, UnlockToken, User, UserUpdate,
 };
 use yauth_store::{
-    AuditLogRepository, AuditQuery, ChallengeRepository, DatabaseBackend, EmailPasswordRepository,
-    MaintenanceRepository, Page, PageRequest, PurgeReport, RateDecision, RateLimitRepository,
-    Repositories, SessionRepository, StoreResult, UserQuery, UserRepository,
+    AccountLockoutRepository, AuditLogRepository, AuditQuery, ChallengeRepository, DatabaseBackend,
+    EmailPasswordRepository, MaintenanceRepository, Page, PageRequest, PurgeReport, RateDecision,
+    RateLimitRepository, Repositories, SessionRepository, StoreResult, UserQuery, UserRepository,
 };
 
 /// One storage call: the task that made it and the method.
@@ -70,6 +70,13 @@ impl Recording {
         });
     }
 
+    fn account_lockout(&self) -> &Arc<dyn AccountLockoutRepository> {
+        self.inner
+            .account_lockout
+            .as_ref()
+            .expect("the wrapped backend has the account-lockout repository")
+    }
+
     fn email_password(&self) -> &Arc<dyn EmailPasswordRepository> {
         self.inner
             .email_password
@@ -88,7 +95,8 @@ impl DatabaseBackend for Recording {
             challenges: me.clone(),
             rate_limits: me.clone(),
             maintenance: me.clone(),
-            email_password: Some(me),
+            email_password: Some(me.clone()),
+            account_lockout: self.inner.account_lockout.as_ref().map(|_| me as _),
             ..self.inner.clone()
         }
     }
@@ -132,7 +140,11 @@ recorded! { SessionRepository via |s: &Recording| s.inner.sessions.clone();
 }
 
 recorded! { AuditLogRepository via |s: &Recording| s.inner.audit.clone();
-    fn append_audit(&self, entry: &AuditLogEntry) -> StoreResult<()>;
+    fn append_audit(&self, entry: &AuditLogEntry) -> StoreResult<AuditLogEntry>;
+    fn insert_audit(&self, entry: &AuditLogEntry) -> StoreResult<()>;
+    fn audit_chain_head(&self, chain: &str) -> StoreResult<Option<AuditLogEntry>>;
+    fn list_audit_chain(&self, chain: &str, after_seq: i64, limit: u64) -> StoreResult<Vec<AuditLogEntry>>;
+    fn list_audit_chains(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<String>>;
     fn list_audit(&self, query: &AuditQuery) -> StoreResult<Page<AuditLogEntry>>;
 }
 
@@ -165,4 +177,15 @@ recorded! { EmailPasswordRepository via |s: &Recording| s.email_password().clone
     fn find_password_reset(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PasswordReset>>;
     fn consume_password_reset(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PasswordReset>>;
     fn delete_password_resets(&self, user_id: Uuid) -> StoreResult<u64>;
+}
+
+recorded! { AccountLockoutRepository via |s: &Recording| s.account_lockout().clone();
+    fn find_account_lock(&self, user_id: Uuid) -> StoreResult<Option<AccountLock>>;
+    fn record_failed_login(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<AccountLock>;
+    fn lock_account(&self, user_id: Uuid, until: OffsetDateTime, reason: Option<&str>, now: OffsetDateTime) -> StoreResult<AccountLock>;
+    fn reset_failed_logins(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<()>;
+    fn unlock_account(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<bool>;
+    fn create_unlock_token(&self, token: &UnlockToken) -> StoreResult<()>;
+    fn consume_unlock_token(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UnlockToken>>;
+    fn delete_unlock_tokens(&self, user_id: Uuid) -> StoreResult<u64>;
 }

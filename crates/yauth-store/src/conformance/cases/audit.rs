@@ -8,8 +8,8 @@ use yauth_entity::{AuditLogEntry, new_id};
 use crate::conformance::fixtures::*;
 use crate::{AuditQuery, Page, PageRequest, Repositories};
 
-async fn append(repos: &Repositories, entry: &AuditLogEntry) {
-    repos.audit.append_audit(entry).await.expect("append_audit");
+async fn append(repos: &Repositories, entry: &AuditLogEntry) -> AuditLogEntry {
+    repos.audit.append_audit(entry).await.expect("append_audit")
 }
 
 async fn list(repos: &Repositories, query: AuditQuery) -> Page<AuditLogEntry> {
@@ -34,8 +34,7 @@ async fn append_series(repos: &Repositories, user_id: Option<Uuid>, n: i64) -> V
     let mut entries = Vec::new();
     for i in 0..n {
         let entry = audit_entry(user_id, &event, base + Duration::seconds(i));
-        append(repos, &entry).await;
-        entries.push(entry);
+        entries.push(append(repos, &entry).await);
     }
     entries
 }
@@ -149,9 +148,13 @@ pub async fn audit_entry_without_user(repos: Repositories) {
         ip_address: None,
         ..audit_entry(None, &event_type(), now())
     };
-    append(&repos, &entry).await;
+    let stored = append(&repos, &entry).await;
+    assert_eq!(
+        stored.chain.as_deref(),
+        Some(crate::audit_chain::GLOBAL_CHAIN)
+    );
     let page = list(&repos, by_type(&entry.event_type)).await;
-    assert_eq!(page.items, vec![entry], "an anonymous entry round-trips");
+    assert_eq!(page.items, vec![stored], "an anonymous entry round-trips");
 }
 
 /// Deleting a user keeps their audit entries with `user_id` cleared.
@@ -161,12 +164,12 @@ pub async fn audit_user_delete_keeps_entries(repos: Repositories) {
         metadata: Some(json!({ "email": user.email })),
         ..audit_entry(Some(user.id), &event_type(), now())
     };
-    append(&repos, &entry).await;
+    let stored = append(&repos, &entry).await;
     repos.users.delete_user(user.id).await.expect("delete_user");
     let page = list(&repos, by_type(&entry.event_type)).await;
     let expected = AuditLogEntry {
         user_id: None,
-        ..entry
+        ..stored
     };
     assert_eq!(
         page.items,
@@ -199,4 +202,123 @@ pub async fn audit_time_filter_microseconds(repos: Repositories) {
         1,
         "until one microsecond later includes it"
     );
+}
+
+/// Appends link rows into a chain per user: positions from 1, each row naming the hash of the
+/// one before, each hash its row's content; the chain verifies, and survives the user's
+/// deletion.
+pub async fn audit_chain_links_rows(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let rows = append_series(&repos, Some(user.id), 3).await;
+    let chain = user.id.to_string();
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.chain.as_deref(), Some(chain.as_str()));
+        assert_eq!(row.seq, Some(i as i64 + 1), "positions from 1");
+        assert_eq!(
+            row.hash.as_deref(),
+            Some(crate::audit_chain::link_hash(row).as_str())
+        );
+    }
+    assert_eq!(rows[0].prev_hash, None);
+    assert_eq!(rows[1].prev_hash, rows[0].hash);
+    assert_eq!(rows[2].prev_hash, rows[1].hash);
+    let head = repos.audit.audit_chain_head(&chain).await.expect("head");
+    assert_eq!(head.as_ref(), rows.last(), "the head is the newest row");
+    let after_one = repos
+        .audit
+        .list_audit_chain(&chain, 1, 10)
+        .await
+        .expect("chain");
+    assert_eq!(after_one, rows[1..], "rows after a position, by position");
+    let limited = repos
+        .audit
+        .list_audit_chain(&chain, 0, 2)
+        .await
+        .expect("chain");
+    assert_eq!(limited, rows[..2]);
+    let chains = repos
+        .audit
+        .list_audit_chains(None, 100_000)
+        .await
+        .expect("chains");
+    assert!(chains.contains(&chain));
+    assert!(
+        chains.windows(2).all(|w| w[0] < w[1]),
+        "chains ascending, once each"
+    );
+    let later = repos
+        .audit
+        .list_audit_chains(Some(&chain), 100_000)
+        .await
+        .expect("chains");
+    assert!(later.iter().all(|c| *c > chain));
+    repos.users.delete_user(user.id).await.expect("delete_user");
+    let kept = repos
+        .audit
+        .list_audit_chain(&chain, 0, 10)
+        .await
+        .expect("chain");
+    assert_eq!(kept.len(), 3, "the chain outlives the user");
+    let report = crate::audit_chain::verify(repos.audit.as_ref())
+        .await
+        .expect("verify");
+    assert_eq!(report.first_break, None, "an untouched log verifies");
+}
+
+/// A taken position is a conflict on `audit_log.chain_seq`.
+pub async fn audit_chain_position_conflicts(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let first = append(&repos, &audit_entry(Some(user.id), &event_type(), now())).await;
+    let rival = AuditLogEntry {
+        id: new_id(),
+        ..first.clone()
+    };
+    let result = repos.audit.insert_audit(&rival).await;
+    assert!(
+        result
+            .as_ref()
+            .is_err_and(|e| e.is_conflict_on(crate::constraint::AUDIT_LOG_CHAIN_SEQ)),
+        "a second row at a taken position: {result:?}"
+    );
+}
+
+/// Concurrent appends to one chain take distinct, contiguous positions: 1..=16, linked.
+pub async fn audit_chain_append_race(repos: Repositories) {
+    let user = create_user(&repos).await;
+    let event = event_type();
+    let rows = race(RACERS, |i| {
+        let (repos, event) = (repos.clone(), event.clone());
+        async move {
+            let entry = audit_entry(
+                Some(user.id),
+                &event,
+                now() + Duration::microseconds(i as i64),
+            );
+            repos
+                .audit
+                .append_audit(&entry)
+                .await
+                .expect("append_audit")
+        }
+    })
+    .await;
+    let mut seqs: Vec<i64> = rows.iter().filter_map(|r| r.seq).collect();
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        (1..=RACERS as i64).collect::<Vec<_>>(),
+        "one position each"
+    );
+    let chain = repos
+        .audit
+        .list_audit_chain(&user.id.to_string(), 0, 100)
+        .await
+        .expect("chain");
+    assert_eq!(chain.len(), RACERS);
+    for pair in chain.windows(2) {
+        assert_eq!(
+            pair[1].prev_hash, pair[0].hash,
+            "each row links the one before"
+        );
+    }
 }

@@ -45,7 +45,18 @@ async fn round_trip_challenge(repos: &Repositories, value: Value) {
 }
 
 async fn round_trip_audit(repos: &Repositories, entry: &AuditLogEntry) {
-    repos.audit.append_audit(entry).await.expect("append_audit");
+    let stored = repos.audit.append_audit(entry).await.expect("append_audit");
+    assert_eq!(
+        AuditLogEntry {
+            chain: None,
+            seq: None,
+            prev_hash: None,
+            hash: None,
+            ..stored.clone()
+        },
+        *entry,
+        "append_audit returns the entry it was given, chained"
+    );
     let query = AuditQuery {
         event_type: Some(entry.event_type.clone()),
         ..AuditQuery::default()
@@ -53,7 +64,7 @@ async fn round_trip_audit(repos: &Repositories, entry: &AuditLogEntry) {
     let page = repos.audit.list_audit(&query).await.expect("list_audit");
     assert_eq!(
         page.items,
-        vec![entry.clone()],
+        vec![stored],
         "an audit entry round-trips every field"
     );
 }

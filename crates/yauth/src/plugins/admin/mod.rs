@@ -10,6 +10,7 @@
 //!   and live access token of the user at once; API keys stop working because every request
 //!   re-reads the owner. `POST /admin/users/{id}/unban` lifts it. Administrators cannot be
 //!   banned: demote them first.
+//! - `GET /admin/audit` reads the audit trail by user, event type and time range.
 //! - `GET /admin/sessions` lists active sessions (optionally of one user);
 //!   `DELETE /admin/sessions/{id}` ends one.
 //! - `POST /admin/users/{id}/impersonate` (step-up, session cookie) starts a short session as a
@@ -36,8 +37,8 @@ use crate::state::YAuthState;
 
 pub use config::AdminConfig;
 pub use routes::{
-    AdminSession, AdminUser, AdminUserDetail, BanRequest, ImpersonationResponse, SessionList,
-    SessionListQuery, UpdateUserRequest, UserList, UserListQuery,
+    AdminSession, AdminUser, AdminUserDetail, AuditListQuery, BanRequest, ImpersonationResponse,
+    SessionList, SessionListQuery, UpdateUserRequest, UserList, UserListQuery,
 };
 
 pub(crate) struct Inner {

@@ -1,5 +1,6 @@
 //! The admin routes, and the checks they share.
 
+mod audit;
 mod impersonation;
 mod sessions;
 mod users;
@@ -10,9 +11,12 @@ use uuid::Uuid;
 use yauth_entity::{ADMIN_ROLE, User};
 use yauth_store::{PageRequest, UserQuery};
 
+pub(crate) use crate::routes::page_request as page;
+
 use super::AdminState;
 use crate::error::ApiError;
 
+pub use audit::AuditListQuery;
 pub use impersonation::ImpersonationResponse;
 pub use sessions::{AdminSession, SessionList, SessionListQuery};
 pub use users::{
@@ -29,25 +33,8 @@ pub(crate) fn protected(state: AdminState) -> OpenApiRouter {
         .routes(routes!(impersonation::stop))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::terminate))
+        .routes(routes!(audit::list))
         .with_state(state)
-}
-
-/// Most rows one page may hold.
-const MAX_PAGE: u64 = 100;
-
-/// The page a listing asked for: 50 rows by default, at most [`MAX_PAGE`].
-fn page(offset: Option<u64>, limit: Option<u64>) -> Result<PageRequest, ApiError> {
-    let limit = limit.unwrap_or(PageRequest::default().limit);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::bad_request(
-            "invalid_page",
-            format!("limit must be between 1 and {MAX_PAGE}."),
-        ));
-    }
-    Ok(PageRequest {
-        offset: offset.unwrap_or(0),
-        limit,
-    })
 }
 
 /// The user an admin route names, or 404.

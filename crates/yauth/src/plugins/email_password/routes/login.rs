@@ -106,6 +106,12 @@ async fn check_password_login(
     let email = normalize_email(email);
     core.rate_limit("login", &format!("email:{email}"), limit)
         .await?;
+    #[cfg(feature = "account-lockout")]
+    let lockout = core.lockout();
+    #[cfg(feature = "account-lockout")]
+    if let Some(lockout) = lockout {
+        lockout.check(core, &email).await?;
+    }
     let ctx = client.event_context();
     let invalid =
         || ApiError::unauthorized_with("invalid_credentials", "Invalid email or password.");
@@ -127,6 +133,10 @@ async fn check_password_login(
             &ctx,
         )
         .await;
+        #[cfg(feature = "account-lockout")]
+        if let Some(lockout) = lockout {
+            lockout.record_failure(core, &email, None, &ctx).await?;
+        }
         return Err(invalid());
     };
     if !verify_password(&stored.password_hash, password).await? {
@@ -139,7 +149,18 @@ async fn check_password_login(
                 &ctx,
             )
             .await;
+        // In the same order as for an unknown address: the same storage calls, one by one.
+        #[cfg(feature = "account-lockout")]
+        if let Some(lockout) = lockout {
+            lockout
+                .record_failure(core, &email, Some(&user), &ctx)
+                .await?;
+        }
         return Err(blocked(answer).unwrap_or_else(invalid));
+    }
+    #[cfg(feature = "account-lockout")]
+    if let Some(lockout) = lockout {
+        lockout.record_success(core, &email).await?;
     }
     if s.plugin.config.require_email_verification && !user.email_verified {
         return Err(ApiError::forbidden(

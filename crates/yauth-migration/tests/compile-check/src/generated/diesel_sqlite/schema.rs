@@ -70,6 +70,14 @@ diesel::table! {
         ip_address -> Nullable<Varchar>,
         /// Column `created_at`.
         created_at -> Text,
+        /// Column `chain`.
+        chain -> Nullable<Varchar>,
+        /// Column `seq`.
+        seq -> Nullable<BigInt>,
+        /// Column `prev_hash`.
+        prev_hash -> Nullable<Varchar>,
+        /// Column `hash`.
+        hash -> Nullable<Varchar>,
     }
 }
 

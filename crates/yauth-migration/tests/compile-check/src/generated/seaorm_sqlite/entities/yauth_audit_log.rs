@@ -20,6 +20,14 @@ pub struct Model {
     pub ip_address: Option<String>,
     /// Column `created_at`.
     pub created_at: TimeDateTimeWithTimeZone,
+    /// Column `chain`.
+    pub chain: Option<String>,
+    /// Column `seq`.
+    pub seq: Option<i64>,
+    /// Column `prev_hash`.
+    pub prev_hash: Option<String>,
+    /// Column `hash`.
+    pub hash: Option<String>,
 }
 
 /// Relations of this entity.
