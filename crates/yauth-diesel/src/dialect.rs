@@ -361,7 +361,9 @@ impl<S: SqlTypes, A: FromRow<S>, B: FromRow<S>> FromRow<S> for (A, B) {
 /// (schema-qualified on PostgreSQL when a schema is configured), `{t}` for the same prefix
 /// without the schema (to name the existing row in an upsert), `?` for a placeholder
 /// (`$1`, `$2`, ... on PostgreSQL), `"ident"` for a quoted identifier (backticks on MySQL) and
-/// `{esc}` for the `LIKE` escape character literal.
+/// `{esc}` for the `LIKE` escape character literal. For case-insensitive matching,
+/// `{lower}(col) {ci_like} ?` is `col ILIKE ?` on PostgreSQL (which a trigram index serves) and
+/// `LOWER(col) LIKE ?` elsewhere.
 pub fn render(kind: Kind, prefix: &str, template: &str) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut n = 0;
@@ -375,6 +377,22 @@ pub fn render(kind: Kind, prefix: &str, template: &str) -> String {
         if let Some(after) = rest.strip_prefix("{t}") {
             // The prefix without a schema: names the target row inside an upsert.
             out.push_str(prefix.rsplit('.').next().unwrap_or(prefix));
+            rest = after;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("{lower}") {
+            if kind != Kind::Postgres {
+                out.push_str("LOWER");
+            }
+            rest = after;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("{ci_like}") {
+            out.push_str(if kind == Kind::Postgres {
+                "ILIKE"
+            } else {
+                "LIKE"
+            });
             rest = after;
             continue;
         }

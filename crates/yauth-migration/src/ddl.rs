@@ -69,9 +69,14 @@ impl SqlTarget {
         format!("{}_{:08x}", &name[..keep], hash & 0xffff_ffff)
     }
 
-    /// The name of an index (`<table>_<cols>_key` when unique, `_idx` otherwise).
+    /// The name of an index (`<table>_<cols>_key` when unique, `_trgm` for a trigram index,
+    /// `_idx` otherwise).
     pub fn index_name(&self, table: &str, index: &Index) -> String {
-        let suffix = if index.unique { "key" } else { "idx" };
+        let suffix = match (index.unique, index.trigram) {
+            (true, _) => "key",
+            (false, true) => "trgm",
+            (false, false) => "idx",
+        };
         self.derived_name(table, &index.columns, suffix)
     }
 
@@ -136,7 +141,7 @@ impl SqlTarget {
             table
                 .indexes
                 .iter()
-                .map(|i| self.create_index(&table.name, i)),
+                .flat_map(|i| self.create_index(&table.name, i)),
         );
         if !self.dialect.inline_foreign_keys() {
             out.extend(
@@ -154,28 +159,51 @@ impl SqlTarget {
         format!("DROP TABLE {}", self.qualified_table(table))
     }
 
-    /// `CREATE [UNIQUE] INDEX`.
-    pub fn create_index(&self, table: &str, index: &Index) -> String {
-        format!(
-            "CREATE {}INDEX {} ON {} ({})",
+    /// `CREATE [UNIQUE] INDEX`. A trigram index is PostgreSQL's alone: there it comes after
+    /// `CREATE EXTENSION IF NOT EXISTS pg_trgm` (in `public`, where the operator class is
+    /// named from), elsewhere it is nothing.
+    pub fn create_index(&self, table: &str, index: &Index) -> Vec<String> {
+        let name = self.q(&self.index_name(table, index));
+        if index.trigram {
+            if self.dialect != Dialect::Postgres {
+                return Vec::new();
+            }
+            let columns: Vec<String> = index
+                .columns
+                .iter()
+                .map(|c| format!("{} public.gin_trgm_ops", self.q(c)))
+                .collect();
+            return vec![
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public".to_owned(),
+                format!(
+                    "CREATE INDEX {name} ON {} USING gin ({})",
+                    self.qualified_table(table),
+                    columns.join(", ")
+                ),
+            ];
+        }
+        vec![format!(
+            "CREATE {}INDEX {name} ON {} ({})",
             if index.unique { "UNIQUE " } else { "" },
-            self.q(&self.index_name(table, index)),
             self.qualified_table(table),
             self.q_list(&index.columns)
-        )
+        )]
     }
 
-    /// `DROP INDEX`.
-    pub fn drop_index(&self, table: &str, index: &Index) -> String {
+    /// `DROP INDEX` (nothing for a trigram index outside PostgreSQL; the extension stays).
+    pub fn drop_index(&self, table: &str, index: &Index) -> Vec<String> {
+        if index.trigram && self.dialect != Dialect::Postgres {
+            return Vec::new();
+        }
         let name = self.index_name(table, index);
-        match self.dialect {
+        vec![match self.dialect {
             Dialect::Mysql => format!(
                 "DROP INDEX {} ON {}",
                 self.q(&name),
                 self.qualified_table(table)
             ),
             Dialect::Postgres | Dialect::Sqlite => format!("DROP INDEX {}", self.qualify(&name)),
-        }
+        }]
     }
 
     /// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` (PostgreSQL, MySQL).

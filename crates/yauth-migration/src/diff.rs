@@ -250,8 +250,12 @@ pub fn render(changes: &[Change], from: &Schema, to: &Schema, target: &SqlTarget
             Change::AlterColumn { table, from, to } => {
                 statements.extend(target.alter_column(table, from, to));
             }
-            Change::AddIndex { table, index } => statements.push(target.create_index(table, index)),
-            Change::DropIndex { table, index } => statements.push(target.drop_index(table, index)),
+            Change::AddIndex { table, index } => {
+                statements.extend(target.create_index(table, index));
+            }
+            Change::DropIndex { table, index } => {
+                statements.extend(target.drop_index(table, index));
+            }
             Change::AddForeignKey { table, foreign_key } => {
                 statements.push(target.add_foreign_key(table, foreign_key));
             }
@@ -307,7 +311,7 @@ fn sqlite_rebuild(old: &Table, new: &Table, target: &SqlTarget) -> Vec<String> {
     out.extend(
         new.indexes
             .iter()
-            .map(|i| target.create_index(&new.name, i)),
+            .flat_map(|i| target.create_index(&new.name, i)),
     );
     out
 }

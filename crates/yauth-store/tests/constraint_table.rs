@@ -94,6 +94,7 @@ fn generated_index_names_resolve_in_every_dialect() {
                 let key = Index {
                     columns: table.primary_key.clone(),
                     unique: true,
+                    trigram: false,
                 };
                 let expected = rule_for(&table.name, &key.columns)
                     .filter(|r| r.primary_key)

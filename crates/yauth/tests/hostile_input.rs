@@ -37,6 +37,7 @@ on_every_family!(
     over_long_fields_are_refused_and_long_valid_emails_work,
     unicode_spellings_of_one_address_are_one_account,
     no_client_value_produces_a_server_error,
+    admin_and_lockout_routes_take_hostile_values_without_a_server_error,
 );
 
 /// The app on `family` with rate limits on (their keys must survive hostile subjects too).
@@ -310,4 +311,102 @@ async fn no_client_value_produces_a_server_error(family: Family) {
         .send(&app.router)
         .await;
     assert_refused(&r, "invalid_path", "a session id that is not a UUID");
+}
+
+/// The admin and account-lockout routes: every hostile value in every field and query
+/// parameter answers 2xx or 4xx.
+async fn admin_and_lockout_routes_take_hostile_values_without_a_server_error(family: Family) {
+    let Some(backend) = backends::backend("hostile", family).await else {
+        return;
+    };
+    let app = app_on(backend, test_config(ORIGIN), ep_config(), |b| {
+        b.with_admin(Default::default())
+            .with_account_lockout(Default::default())
+    })
+    .await;
+    let (admin_email, admin) = signed_in_user(&app).await;
+    let state = app.yauth.state();
+    let admin_user = stored_user(&app, &admin_email).await;
+    let promote = yauth::entity::UserUpdate {
+        role: Some("admin".into()),
+        ..Default::default()
+    };
+    state
+        .repos()
+        .users
+        .update_user(admin_user.id, &promote, state.now())
+        .await
+        .unwrap();
+    let target = stored_user(&app, &verified_user(&app).await).await.id;
+    let hostile = [
+        "\u{0}".to_owned(),
+        "x".repeat(10_000),
+        "é".repeat(300),
+        "'; DROP TABLE yauth_users; --".to_owned(),
+        "%_\\".to_owned(),
+        "\u{202e}evil".to_owned(),
+        String::new(),
+    ];
+    let ok = |r: &Res, what: &str| {
+        assert!(
+            r.status.is_client_error() || r.status.is_success(),
+            "{what}: {} {:?}",
+            r.status,
+            r.body
+        );
+    };
+    for value in &hostile {
+        let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        for query in ["search", "role", "banned", "offset", "limit"] {
+            let path = format!("/admin/users?{query}={encoded}");
+            let r = req(Method::GET, &path)
+                .cookie(&admin)
+                .send(&app.router)
+                .await;
+            ok(&r, &path);
+        }
+        for query in ["event_type", "since", "user_id"] {
+            let path = format!("/admin/audit?{query}={encoded}");
+            ok(
+                &req(Method::GET, &path)
+                    .cookie(&admin)
+                    .send(&app.router)
+                    .await,
+                &path,
+            );
+        }
+        let r = req(Method::GET, &format!("/me/activity?event_type={encoded}"))
+            .cookie(&admin)
+            .send(&app.router)
+            .await;
+        ok(&r, "/me/activity");
+        let user_path = format!("/admin/users/{target}");
+        for body in [json!({"display_name": value}), json!({"role": value})] {
+            let r = req(Method::PUT, &user_path)
+                .cookie(&admin)
+                .json(body)
+                .send(&app.router)
+                .await;
+            ok(&r, "PUT /admin/users/{id}");
+        }
+        let r = req(Method::POST, &format!("{user_path}/ban"))
+            .cookie(&admin)
+            .json(json!({"reason": value}))
+            .send(&app.router)
+            .await;
+        ok(&r, "ban");
+        let r = req(Method::POST, &format!("/admin/users/{encoded}/unlock"))
+            .cookie(&admin)
+            .send(&app.router)
+            .await;
+        ok(&r, "unlock path");
+        ok(
+            &post(&app, "/account/request-unlock", json!({"email": value})).await,
+            "request-unlock",
+        );
+        ok(
+            &post(&app, "/account/unlock", json!({"token": value})).await,
+            "unlock",
+        );
+    }
 }

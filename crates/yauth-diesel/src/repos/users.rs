@@ -110,8 +110,8 @@ impl<D: Dialect> UserRepository for Store<D> {
             ""
         };
         let filter = format!(
-            "(? IS NULL OR LOWER(email) LIKE ? ESCAPE {{esc}} \
-             OR LOWER(COALESCE(display_name, '')) LIKE ? ESCAPE {{esc}}) \
+            "(? IS NULL OR {{lower}}(email) {{ci_like}} ? ESCAPE {{esc}} \
+             OR {{lower}}(display_name) {{ci_like}} ? ESCAPE {{esc}}) \
              AND (? IS NULL OR role = ?){banned}"
         );
         let p = pattern.as_deref();

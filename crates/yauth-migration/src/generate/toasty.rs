@@ -34,7 +34,7 @@ fn model(table: &Table, target: &SqlTarget) -> String {
             out.push_str("    #[key]\n");
         } else if table.indexes.iter().any(|i| i.unique && i.columns == own) {
             out.push_str("    #[unique]\n");
-        } else if table.indexes.iter().any(|i| i.columns == own) {
+        } else if table.indexes.iter().any(|i| !i.trigram && i.columns == own) {
             out.push_str("    #[index]\n");
         }
         let ty = rust_type(column.ty);

@@ -126,6 +126,15 @@ pub struct Index {
     pub columns: Vec<String>,
     /// Whether the index enforces uniqueness.
     pub unique: bool,
+    /// A trigram index, for case-insensitive substring search (`ILIKE '%term%'`): on PostgreSQL
+    /// a GIN index with pg_trgm's `gin_trgm_ops` (the migration creates the extension); MySQL and
+    /// SQLite have no such index and get none.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub trigram: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// A table (logical name, without prefix).
@@ -179,6 +188,18 @@ impl Table {
         self.indexes.push(Index {
             columns: names(columns),
             unique: false,
+            trigram: false,
+        });
+        self
+    }
+
+    /// Adds a trigram index on one text column (see [`Index::trigram`]).
+    #[must_use]
+    pub fn trigram_index(mut self, column: &str) -> Self {
+        self.indexes.push(Index {
+            columns: names(&[column]),
+            unique: false,
+            trigram: true,
         });
         self
     }
@@ -189,6 +210,7 @@ impl Table {
         self.indexes.push(Index {
             columns: names(columns),
             unique: true,
+            trigram: false,
         });
         self
     }
@@ -219,7 +241,7 @@ impl Table {
     /// Whether `columns` are covered by an index (or the primary key) whose leading columns they are.
     pub fn is_indexed(&self, columns: &[String]) -> bool {
         let leads = |idx: &[String]| idx.len() >= columns.len() && idx[..columns.len()] == *columns;
-        leads(&self.primary_key) || self.indexes.iter().any(|i| leads(&i.columns))
+        leads(&self.primary_key) || self.indexes.iter().any(|i| !i.trigram && leads(&i.columns))
     }
 
     /// Whether `columns` are exactly the primary key or a unique index.

@@ -310,7 +310,10 @@ fn core_users() -> Table {
     with_id("users")
         .column(col("email", T::String(255)))
         .unique(&["email"])
+        // The admin search (`ILIKE '%term%'`) without a full scan on PostgreSQL.
+        .trigram_index("email")
         .column(col("display_name", T::String(255)).null())
+        .trigram_index("display_name")
         .column(flag("email_verified", false))
         .column(col("role", T::String(32)).default(DefaultValue::Text("user".to_owned())))
         .column(flag("banned", false))

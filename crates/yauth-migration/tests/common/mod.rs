@@ -357,9 +357,11 @@ pub fn expected_schema(schema: &Schema, target: &SqlTarget) -> Observed {
                 })
                 .collect(),
             primary_key: table.primary_key.clone(),
+            // Trigram indexes exist on PostgreSQL only.
             indexes: table
                 .indexes
                 .iter()
+                .filter(|i| !i.trigram || dialect == Dialect::Postgres)
                 .map(|i| {
                     (
                         target.index_name(&table.name, i),

@@ -14,6 +14,10 @@ CREATE TABLE "auth"."yauth_users" (
     PRIMARY KEY ("id")
 );
 CREATE UNIQUE INDEX "yauth_users_email_key" ON "auth"."yauth_users" ("email");
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+CREATE INDEX "yauth_users_email_trgm" ON "auth"."yauth_users" USING gin ("email" public.gin_trgm_ops);
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+CREATE INDEX "yauth_users_display_name_trgm" ON "auth"."yauth_users" USING gin ("display_name" public.gin_trgm_ops);
 CREATE INDEX "yauth_users_created_at_idx" ON "auth"."yauth_users" ("created_at");
 CREATE TABLE "auth"."yauth_sessions" (
     "id" UUID NOT NULL,

@@ -127,10 +127,7 @@ impl UserRepository for Db {
         let mut q = self.select(users::Entity);
         if let Some(term) = &query.search {
             let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
-            let like = |col: C| {
-                Expr::expr(Func::lower(Expr::col(col)))
-                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
-            };
+            let like = |col: C| case_insensitive_like(self.backend, col, &pattern);
             q.cond_where(Cond::any().add(like(C::Email)).add(like(C::DisplayName)));
         }
         if let Some(role) = &query.role {
@@ -150,4 +147,17 @@ impl UserRepository for Db {
             .collect();
         Ok(Page { items, total })
     }
+}
+
+/// `col ILIKE pattern` on PostgreSQL, which its trigram indexes serve; `LOWER(col) LIKE pattern`
+/// elsewhere. `pattern` is lowercase, with `\` escaping.
+fn case_insensitive_like(backend: sea_orm::DbBackend, col: C, pattern: &str) -> Expr {
+    if backend == sea_orm::DbBackend::Postgres {
+        // sea-query's `ilike` cannot carry an ESCAPE clause.
+        return Expr::cust_with_exprs(
+            "$1 ILIKE $2 ESCAPE '\\'",
+            [Expr::col(col), Expr::val(pattern.to_owned())],
+        );
+    }
+    Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.to_owned()).escape('\\'))
 }

@@ -88,7 +88,8 @@ impl Validate for SessionListQuery {
 
 /// Lists active sessions, newest first, optionally of one user.
 #[utoipa::path(get, path = "/admin/sessions", tag = "admin", params(SessionListQuery),
-    responses((status = 200, body = SessionList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = SessionList), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
 pub(super) async fn list(
     State(s): State<AdminState>,
     _admin: RequireAdmin,

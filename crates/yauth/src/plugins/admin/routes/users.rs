@@ -113,7 +113,8 @@ const ROLE_MAX: usize = 32;
 
 /// Lists users: newest first, searched and filtered, one page with the total.
 #[utoipa::path(get, path = "/admin/users", tag = "admin", params(UserListQuery),
-    responses((status = 200, body = UserList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = UserList), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
 pub(super) async fn list(
     State(s): State<AdminState>,
     _admin: RequireAdmin,
