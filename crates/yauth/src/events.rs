@@ -98,6 +98,20 @@ pub enum AuthEvent {
         /// The user signing in.
         user_id: Uuid,
     },
+    /// An external identity (OAuth or OpenID Connect) was linked to an account.
+    OauthLinked {
+        /// The user.
+        user_id: Uuid,
+        /// The provider's name.
+        provider: String,
+    },
+    /// An external identity was unlinked from an account.
+    OauthUnlinked {
+        /// The user.
+        user_id: Uuid,
+        /// The provider's name.
+        provider: String,
+    },
     /// A passkey was added to an account.
     PasskeyRegistered {
         /// The user.
@@ -244,6 +258,8 @@ impl AuthEvent {
             Self::AdminBootstrapped { .. } => "admin_bootstrapped",
             Self::AccountLocked { .. } => "account_locked",
             Self::AccountUnlocked { .. } => "account_unlocked",
+            Self::OauthLinked { .. } => "oauth_linked",
+            Self::OauthUnlinked { .. } => "oauth_unlinked",
         }
     }
 
@@ -274,7 +290,9 @@ impl AuthEvent {
             | Self::ImpersonationStopped { user_id, .. }
             | Self::AdminBootstrapped { user_id }
             | Self::AccountLocked { user_id, .. }
-            | Self::AccountUnlocked { user_id, .. } => Some(*user_id),
+            | Self::AccountUnlocked { user_id, .. }
+            | Self::OauthLinked { user_id, .. }
+            | Self::OauthUnlinked { user_id, .. } => Some(*user_id),
             Self::LoginFailed { user_id, .. } | Self::MagicLinkSent { user_id } => *user_id,
             Self::UserDeleted { .. } => None,
         }
@@ -288,6 +306,9 @@ impl AuthEvent {
             Self::LoginFailed { reason, .. } => Some(json!({ "reason": reason })),
             Self::SessionCreated { session_id, .. } | Self::Logout { session_id, .. } => {
                 Some(json!({ "session_id": session_id }))
+            }
+            Self::OauthLinked { provider, .. } | Self::OauthUnlinked { provider, .. } => {
+                Some(json!({ "provider": provider }))
             }
             Self::PasskeyRegistered { passkey_id, .. }
             | Self::PasskeyDeleted { passkey_id, .. } => Some(json!({ "passkey_id": passkey_id })),

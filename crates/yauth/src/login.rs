@@ -66,6 +66,34 @@ pub struct LoginMethod {
     pub issue: Issue,
 }
 
+/// A finished sign-in, before it becomes a response: the JSON routes answer it as JSON, the
+/// OAuth callback as a redirect.
+pub(crate) enum LoginOutcome {
+    /// Signed in. For a cookie sign-in the jar carries the new session cookie.
+    SignedIn {
+        /// The request's jar, with the session cookie added.
+        jar: CookieJar,
+        /// The answer's body.
+        answer: Box<LoginResponse>,
+    },
+    /// A plugin asked for a second factor; no session exists yet.
+    MfaRequired {
+        /// The pending login to complete at `/mfa/verify`.
+        pending_session_id: String,
+    },
+}
+
+impl IntoResponse for LoginOutcome {
+    fn into_response(self) -> Response {
+        match self {
+            Self::SignedIn { jar, answer } => (jar, axum::Json(*answer)).into_response(),
+            Self::MfaRequired { pending_session_id } => {
+                axum::Json(LoginResponse::new(None, Some(pending_session_id))).into_response()
+            }
+        }
+    }
+}
+
 impl YAuthState {
     /// Finishes a sign-in whose credential the calling plugin has checked: refuses banned
     /// accounts, emits `LoginSucceeded` and honours a plugin's `RequireMfa` or `Block`, creates
@@ -78,6 +106,20 @@ impl YAuthState {
         client: &ClientInfo,
         jar: CookieJar,
     ) -> Result<Response, ApiError> {
+        Ok(self
+            .finish_login(user, method, client, jar)
+            .await?
+            .into_response())
+    }
+
+    /// [`complete_login`](Self::complete_login), answering the outcome instead of a response.
+    pub(crate) async fn finish_login(
+        &self,
+        user: &User,
+        method: LoginMethod,
+        client: &ClientInfo,
+        jar: CookieJar,
+    ) -> Result<LoginOutcome, ApiError> {
         if user.is_banned_at(self.now()) {
             return Err(ApiError::forbidden(
                 "account_banned",
@@ -100,9 +142,7 @@ impl YAuthState {
         match answer {
             EventResponse::Continue => {}
             EventResponse::RequireMfa { pending_session_id } => {
-                return Ok(
-                    axum::Json(LoginResponse::new(None, Some(pending_session_id))).into_response(),
-                );
+                return Ok(LoginOutcome::MfaRequired { pending_session_id });
             }
             EventResponse::Block {
                 status,
@@ -117,7 +157,11 @@ impl YAuthState {
             }
         }
         if method.issue == Issue::BearerTokens {
-            return self.issue_tokens(user, &method).await;
+            let answer = self.issue_tokens(user, &method).await?;
+            return Ok(LoginOutcome::SignedIn {
+                jar,
+                answer: Box::new(answer),
+            });
         }
         let (token, session) = self
             .create_session(user, client, method.remember_me, None, &method.amr)
@@ -135,16 +179,19 @@ impl YAuthState {
         me.session_id = Some(session.id);
         me.authenticated_at = Some(session.created_at);
         me.amr = session.amr_values().map(str::to_owned).collect();
-        Ok((
-            jar.add(cookie),
-            axum::Json(LoginResponse::new(Some(me), None)),
-        )
-            .into_response())
+        Ok(LoginOutcome::SignedIn {
+            jar: jar.add(cookie),
+            answer: Box::new(LoginResponse::new(Some(me), None)),
+        })
     }
 
     /// The token ending of a sign-in: a new refresh family and its first pair.
     #[cfg(feature = "bearer")]
-    async fn issue_tokens(&self, user: &User, method: &LoginMethod) -> Result<Response, ApiError> {
+    async fn issue_tokens(
+        &self,
+        user: &User,
+        method: &LoginMethod,
+    ) -> Result<LoginResponse, ApiError> {
         let tokens = self
             .tokens()
             .ok_or_else(|| ApiError::internal("token sign-in without the bearer plugin"))?;
@@ -155,11 +202,11 @@ impl YAuthState {
         me.amr = method.amr.iter().map(|v| (*v).to_owned()).collect();
         let mut answer = LoginResponse::new(Some(me), None);
         answer.tokens = Some(pair);
-        Ok(axum::Json(answer).into_response())
+        Ok(answer)
     }
 
     #[cfg(not(feature = "bearer"))]
-    async fn issue_tokens(&self, _: &User, _: &LoginMethod) -> Result<Response, ApiError> {
+    async fn issue_tokens(&self, _: &User, _: &LoginMethod) -> Result<LoginResponse, ApiError> {
         Err(ApiError::internal(
             "token sign-in without the bearer plugin",
         ))
@@ -167,12 +214,13 @@ impl YAuthState {
 }
 
 /// The registered authentication method reference values (RFC 8176, section 2), plus yauth's
-/// `email` (a single-use link sent by email), so that a value read back from storage becomes one
+/// `email` (a single-use link sent by email) and `fed` (a sign-in at an external identity
+/// provider), so that a value read back from storage becomes one
 /// of these constants again; unknown values are `None`.
 pub fn amr_value(value: &str) -> Option<&'static str> {
-    const REGISTERED: [&str; 22] = [
-        "email", "face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin", "pop",
-        "pwd", "rba", "retina", "sc", "sms", "swk", "tel", "user", "vbm", "wia",
+    const REGISTERED: [&str; 23] = [
+        "email", "fed", "face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin",
+        "pop", "pwd", "rba", "retina", "sc", "sms", "swk", "tel", "user", "vbm", "wia",
     ];
     REGISTERED.into_iter().find(|v| *v == value)
 }

@@ -22,7 +22,7 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     let builder = builder.with_magic_link(Default::default());
     #[cfg(feature = "passkey")]
     let builder = builder.with_passkey(Default::default());
-    #[cfg(any(feature = "mfa", feature = "bearer"))]
+    #[cfg(any(feature = "mfa", feature = "bearer", feature = "oauth"))]
     let builder = builder.with_secret_key("openapi", &[0; crate::keyring::KEY_LEN]);
     #[cfg(feature = "mfa")]
     let builder = builder.with_mfa(Default::default());
@@ -34,6 +34,8 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     let builder = builder.with_admin(Default::default());
     #[cfg(feature = "account-lockout")]
     let builder = builder.with_account_lockout(Default::default());
+    #[cfg(feature = "oauth")]
+    let builder = builder.with_oauth(Default::default());
     let yauth = builder.build().await?;
     yauth
         .openapi()

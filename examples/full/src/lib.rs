@@ -24,6 +24,7 @@ use yauth::plugins::bearer::BearerConfig;
 use yauth::plugins::email_password::EmailPasswordConfig;
 use yauth::plugins::magic_link::MagicLinkConfig;
 use yauth::plugins::mfa::MfaConfig;
+use yauth::plugins::oauth::{OauthConfig, ProviderConfig};
 use yauth::plugins::passkey::PasskeyConfig;
 use yauth::store::DatabaseBackend;
 use yauth::{YAuth, YAuthBuilder, YAuthConfig};
@@ -57,6 +58,30 @@ pub struct Settings {
     /// Where the development key lives when `YAUTH_SECRET_KEYS` is unset
     /// (`yauth-example.key`, created with a random key on first start).
     pub key_file: PathBuf,
+    /// A generic OpenID Connect provider, signed in with at `/api/auth/oauth/oidc/...`
+    /// (`YAUTH_OIDC_ISSUER`, `YAUTH_OIDC_CLIENT_ID` and `YAUTH_OIDC_CLIENT_SECRET`, all or none).
+    pub oidc: Option<OidcProvider>,
+}
+
+/// The OpenID Connect provider the example signs in with.
+#[derive(Clone)]
+pub struct OidcProvider {
+    /// The issuer URL, as the provider's `iss` spells it.
+    pub issuer: String,
+    /// The client id registered at the provider.
+    pub client_id: String,
+    /// The client secret registered at the provider.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for OidcProvider {
+    // The secret must not end up in logs through `{:?}` of the settings.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The admin account created at start.
@@ -89,7 +114,25 @@ impl Settings {
             rate_limits: true,
             secret_keys: Vec::new(),
             key_file: PathBuf::from("yauth-example.key"),
+            oidc: None,
         }
+    }
+
+    /// The oauth plugin's settings: the OpenID Connect provider when one is configured, and
+    /// redirects back to this origin only.
+    pub fn oauth(&self) -> OauthConfig {
+        let mut config = OauthConfig::default();
+        if let Some(oidc) = &self.oidc {
+            let base = self.base_url.trim_end_matches('/');
+            config = config.provider(ProviderConfig::oidc(
+                "oidc",
+                &oidc.issuer,
+                &oidc.client_id,
+                &oidc.client_secret,
+                format!("{base}{API_PREFIX}/oauth/oidc/callback"),
+            ));
+        }
+        config
     }
 
     /// The defaults, overridden by the environment.
@@ -122,6 +165,23 @@ impl Settings {
             Some("off") => false,
             Some(other) => {
                 return Err(format!("YAUTH_RATE_LIMITS must be on or off, not {other:?}").into());
+            }
+        };
+        settings.oidc = match (
+            var("YAUTH_OIDC_ISSUER"),
+            var("YAUTH_OIDC_CLIENT_ID"),
+            var("YAUTH_OIDC_CLIENT_SECRET"),
+        ) {
+            (Some(issuer), Some(client_id), Some(client_secret)) => Some(OidcProvider {
+                issuer,
+                client_id,
+                client_secret,
+            }),
+            (None, None, None) => None,
+            _ => {
+                return Err("set all of YAUTH_OIDC_ISSUER, YAUTH_OIDC_CLIENT_ID and \
+                            YAUTH_OIDC_CLIENT_SECRET, or none"
+                    .into());
             }
         };
         if let Some(keys) = var("YAUTH_SECRET_KEYS") {
@@ -257,6 +317,7 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
         .with_api_keys(ApiKeyConfig::default())
         .with_admin(AdminConfig::default())
         .with_account_lockout(AccountLockoutConfig::default())
+        .with_oauth(settings.oauth())
         .with_status()
         .build()
         .await?;

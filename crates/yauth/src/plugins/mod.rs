@@ -21,6 +21,9 @@ pub mod magic_link;
 #[cfg(feature = "mfa")]
 pub mod mfa;
 
+#[cfg(feature = "oauth")]
+pub mod oauth;
+
 #[cfg(feature = "passkey")]
 pub mod passkey;
 

@@ -121,6 +121,7 @@ pub struct Req {
     origin: Option<String>,
     connect_info: bool,
     raw_body: Option<Vec<u8>>,
+    content_type: &'static str,
 }
 
 pub fn req(method: Method, path: &str) -> Req {
@@ -134,6 +135,7 @@ pub fn req(method: Method, path: &str) -> Req {
         origin: Some(ORIGIN.to_owned()),
         connect_info: true,
         raw_body: None,
+        content_type: "application/json",
     }
 }
 
@@ -169,6 +171,16 @@ impl Req {
         self
     }
 
+    /// A form body (`application/x-www-form-urlencoded`), as a browser POSTs it.
+    pub fn form(mut self, fields: &[(String, String)]) -> Self {
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.raw_body = Some(encoded.into_bytes());
+        self.content_type = "application/x-www-form-urlencoded";
+        self
+    }
+
     pub async fn send(self, router: &Router) -> Res {
         let mut builder = Request::builder().method(self.method).uri(&self.path);
         if let Some(cookie) = &self.cookie {
@@ -182,7 +194,7 @@ impl Req {
         }
         let body = match (&self.body, self.raw_body) {
             (_, Some(bytes)) => {
-                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                builder = builder.header(header::CONTENT_TYPE, self.content_type);
                 Body::from(bytes)
             }
             (Some(v), None) => {
