@@ -78,3 +78,8 @@ pub mod prelude {
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/plugins.md")]
 pub struct PluginsGuide;
+
+/// `docs/oauth.md`, compiled as a doctest so its configuration cannot rot.
+#[cfg(all(doctest, feature = "oauth"))]
+#[doc = include_str!("../../../docs/oauth.md")]
+pub struct OauthGuide;

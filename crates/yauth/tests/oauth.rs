@@ -53,8 +53,16 @@ async fn provider(conform: bool) -> Option<TestOp> {
 }
 
 async fn oauth_app_on(op: &TestOp, backend: impl yauth_store::DatabaseBackend) -> TestApp {
+    oauth_app_with(op, backend, test_config(ORIGIN)).await
+}
+
+async fn oauth_app_with(
+    op: &TestOp,
+    backend: impl yauth_store::DatabaseBackend,
+    core: yauth::YAuthConfig,
+) -> TestApp {
     let config = oauth_config(op);
-    app_on(backend, test_config(ORIGIN), ep_config(), move |b| {
+    app_on(backend, core, ep_config(), move |b| {
         with_mfa(b).with_oauth(config)
     })
     .await
@@ -653,5 +661,105 @@ async fn sign_up_and_sign_in_work_on_every_backend() {
             .send(&app.router)
             .await;
         assert_eq!(r.code(), "last_sign_in_method", "{family:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_expired_state_is_refused() {
+    let Some(op) = provider(false).await else {
+        return;
+    };
+    let app = oauth_app(&op).await;
+    op.next_login(&subject(), &unique_email(), true).await;
+    let started = start(&app, "oidc", "").await;
+    let answer = op.authorize(&started.authorize_url).await;
+    app.clock
+        .advance(time::Duration::minutes(10) + time::Duration::seconds(1));
+    let r = deliver(&app, &answer, &started.binding).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.code(), "invalid_state");
+}
+
+/// Hostile values in every parameter of every oauth route, on every backend: a 2xx, 3xx or 4xx,
+/// never a server error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_values_never_cause_a_server_error() {
+    let Some(op) = provider(false).await else {
+        return;
+    };
+    let hostile = [
+        "\u{0}".to_owned(),
+        "x".repeat(10_000),
+        "é".repeat(300),
+        "'; DROP TABLE yauth_oauth_states; --".to_owned(),
+        "%_\\".to_owned(),
+        "\u{202e}evil".to_owned(),
+        String::new(),
+        "javascript:alert(1)".to_owned(),
+    ];
+    for family in FAMILIES {
+        let Some(backend) = backend("oauth_hostile", family).await else {
+            continue;
+        };
+        let app = oauth_app_on(&op, backend).await;
+        let (_, cookie) = signed_in_user(&app).await;
+        let ok = |r: &Res, what: &str| {
+            assert!(
+                !r.status.is_server_error() && r.status != StatusCode::TOO_MANY_REQUESTS,
+                "{family:?} {what}: {} {:?}",
+                r.status,
+                r.body
+            );
+        };
+        let started = start(&app, "oidc", "").await;
+        for value in &hostile {
+            let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            let r = req(Method::GET, &format!("/oauth/{encoded}/authorize"))
+                .send(&app.router)
+                .await;
+            ok(&r, "provider name");
+            let r = req(
+                Method::GET,
+                &format!("/oauth/oidc/authorize?redirect_url={encoded}"),
+            )
+            .send(&app.router)
+            .await;
+            ok(&r, "redirect_url");
+            for field in ["state", "code", "error", "error_description", "iss"] {
+                let query = format!("/oauth/oidc/callback?state=s&{field}={encoded}");
+                let r = req(Method::GET, &query)
+                    .cookie(&started.binding)
+                    .send(&app.router)
+                    .await;
+                ok(&r, field);
+                let fields = [
+                    ("state".to_owned(), "s".to_owned()),
+                    (field.to_owned(), value.clone()),
+                ];
+                let r = req(Method::POST, "/oauth/oidc/callback")
+                    .origin(None)
+                    .cookie(&started.binding)
+                    .form(&fields)
+                    .send(&app.router)
+                    .await;
+                ok(&r, field);
+            }
+            let r = req(Method::POST, "/oauth/oidc/link")
+                .cookie(&cookie)
+                .json(json!({ "redirect_url": value }))
+                .send(&app.router)
+                .await;
+            ok(&r, "link redirect_url");
+            let r = req(Method::DELETE, &format!("/oauth/{encoded}"))
+                .cookie(&cookie)
+                .send(&app.router)
+                .await;
+            ok(&r, "unlink provider");
+        }
+        // The real state still works after all that: nothing was consumed by the noise.
+        op.next_login(&subject(), &unique_email(), true).await;
+        let answer = op.authorize(&started.authorize_url).await;
+        let r = deliver(&app, &answer, &started.binding).await;
+        assert!(r.session_cookie().is_some(), "{family:?}");
     }
 }

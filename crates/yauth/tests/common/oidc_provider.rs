@@ -31,7 +31,26 @@ pub enum Answer {
 }
 
 fn harness_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/oidc-provider")
+    // This file also serves the full example's tests, from another crate directory.
+    PathBuf::from(file!())
+        .parent()
+        .and_then(|common| common.parent())
+        .map(|tests| tests.join("support/oidc-provider"))
+        .map(|dir| workspace_root().join(dir))
+        .unwrap()
+}
+
+/// The workspace root: `file!()` paths are relative to it.
+fn workspace_root() -> PathBuf {
+    let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    while !dir.join("Cargo.lock").exists() {
+        assert!(
+            dir.pop(),
+            "no Cargo.lock above {}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+    }
+    dir
 }
 
 impl TestOp {
