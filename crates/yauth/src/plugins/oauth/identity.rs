@@ -23,6 +23,23 @@ pub(crate) struct ProviderTokens {
     pub expires_at: Option<OffsetDateTime>,
 }
 
+impl ProviderTokens {
+    /// The tokens of a token response (OAuth 2 or OpenID Connect) received at `now`.
+    pub(crate) fn from_response(
+        response: &impl oauth2::TokenResponse,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            access_token: response.access_token().secret().clone(),
+            refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+            expires_at: response
+                .expires_in()
+                .and_then(|d| time::Duration::try_from(d).ok())
+                .map(|d| now + d),
+        }
+    }
+}
+
 /// A failed exchange with a provider. Each kind is the stable `error` code the callback
 /// redirects with; the details go to the log only.
 #[derive(Debug, thiserror::Error)]

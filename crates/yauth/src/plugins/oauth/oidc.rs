@@ -234,15 +234,7 @@ impl OidcProvider {
             self.add_userinfo(http, &client, response.access_token(), &mut identity)
                 .await?;
         }
-        let tokens = ProviderTokens {
-            access_token: response.access_token().secret().clone(),
-            refresh_token: response.refresh_token().map(|t| t.secret().clone()),
-            expires_at: response
-                .expires_in()
-                .and_then(|d| time::Duration::try_from(d).ok())
-                .map(|d| now + d),
-        };
-        Ok((identity, tokens))
+        Ok((identity, ProviderTokens::from_response(&response, now)))
     }
 
     async fn add_userinfo(

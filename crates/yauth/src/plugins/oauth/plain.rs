@@ -81,17 +81,8 @@ impl PlainProvider {
             .request_async(http)
             .await
             .map_err(|e| ProviderError::TokenExchange(e.to_string()))?;
-        let access_token = response.access_token().secret().clone();
-        let identity = self.profile(http, &access_token).await?;
-        let tokens = ProviderTokens {
-            access_token,
-            refresh_token: response.refresh_token().map(|t| t.secret().clone()),
-            expires_at: response
-                .expires_in()
-                .and_then(|d| time::Duration::try_from(d).ok())
-                .map(|d| now + d),
-        };
-        Ok((identity, tokens))
+        let identity = self.profile(http, response.access_token().secret()).await?;
+        Ok((identity, ProviderTokens::from_response(&response, now)))
     }
 
     async fn profile(
