@@ -200,6 +200,7 @@ async fn exercise(database_url: String) {
             "api-key",
             "admin",
             "account-lockout",
+            "oauth",
             "status"
         ])
     );

@@ -32,7 +32,8 @@ const MAX_URL: usize = 2048;
 pub struct AuthorizeQuery {
     /// An absolute URL under one of the configured allowed redirect URLs (default: the
     /// configured default redirect).
-    #[param(max_length = 2048)]
+    #[param(max_length = 2048, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    #[schema(max_length = 2048, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub redirect_url: Option<String>,
 }
 
@@ -48,19 +49,24 @@ impl Validate for AuthorizeQuery {
 #[into_params(parameter_in = Query)]
 pub struct CallbackParams {
     /// The state of the authorization request.
-    #[param(max_length = 512)]
+    #[param(max_length = 512, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    #[schema(max_length = 512, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub state: Option<String>,
     /// The authorization code.
-    #[param(max_length = 4096)]
+    #[param(max_length = 4096, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    #[schema(max_length = 4096, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub code: Option<String>,
     /// The provider's error code, when the user or the provider refused.
-    #[param(max_length = 256)]
+    #[param(max_length = 256, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    #[schema(max_length = 256, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub error: Option<String>,
     /// The provider's error description.
     #[param(max_length = 1024)]
+    #[schema(max_length = 1024)]
     pub error_description: Option<String>,
     /// The issuer that answered (RFC 9207).
-    #[param(max_length = 2048)]
+    #[param(max_length = 2048, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    #[schema(max_length = 2048, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub iss: Option<String>,
 }
 
@@ -71,7 +77,7 @@ impl Validate for CallbackParams {
         input::check_optional_text("error", self.error.as_deref(), 256)?;
         input::check_optional_text("iss", self.iss.as_deref(), MAX_URL)?;
         if let Some(description) = &self.error_description
-            && description.len() > 1024
+            && description.chars().count() > 1024
         {
             return Err(ApiError::bad_request(
                 "invalid_input",
