@@ -41,7 +41,9 @@ pub(crate) fn map_error(error: Error, table: Option<&str>) -> StoreError {
 /// deadlocks, busy databases, lost connections. Messages that may quote SQL are not passed on.
 fn classify_message(message: &str) -> StoreError {
     let lower = message.to_ascii_lowercase();
-    if message.contains("UNIQUE constraint failed") {
+    if yauth_store::schema_probe::is_missing_schema(message) {
+        yauth_store::schema_probe::missing_schema_error(message)
+    } else if message.contains("UNIQUE constraint failed") {
         StoreError::Conflict {
             constraint: constraint::resolve(None, message, None),
         }

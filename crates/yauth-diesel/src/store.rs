@@ -23,6 +23,11 @@ impl<D: Dialect> Store<D> {
         D::checkout(&self.pool).await
     }
 
+    /// The table-name prefix as it appears in SQL.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// A query from a template (see [`render`]).
     pub(crate) fn q<'f>(&self, template: &str) -> Sql<'f, D> {
         let text = render(D::KIND, &self.prefix, template);

@@ -35,7 +35,7 @@ pub use diff::{Change, DiffError, MigrationSql, SqlScript, diff, render};
 pub use generate::{FileChange, Generator, Orm, Plan, UnknownOrm};
 pub use history::{SNAPSHOT_FILE, Snapshot};
 pub use model::Schema;
-pub use plugin::{MissingDependency, Plugin, UnknownPlugin, schema_for};
+pub use plugin::{MissingDependency, Plugin, UnknownPlugin, schema_for, tables_for};
 
 /// Anything that can go wrong while generating migrations.
 #[derive(Debug, thiserror::Error)]

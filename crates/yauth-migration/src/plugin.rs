@@ -135,14 +135,19 @@ impl Plugin {
 
 crate::named::named_enum!(Plugin, UnknownPlugin);
 
+/// The tables of a set of plugins, each with the plugin that adds it (`None` for the core
+/// tables), parents first: what a running deployment needs to find in its database.
+pub fn tables_for(plugins: &[Plugin]) -> Vec<(Option<Plugin>, crate::model::Table)> {
+    all_tables()
+        .into_iter()
+        .filter(|(p, _)| p.is_none_or(|p| plugins.contains(&p)))
+        .collect()
+}
+
 /// The schema for a set of plugins: core tables plus the tables of each enabled plugin, parents
 /// first. Dependencies are not checked here (see [`Plugin::check_dependencies`]).
 pub fn schema_for(plugins: &[Plugin]) -> Schema {
     Schema {
-        tables: all_tables()
-            .into_iter()
-            .filter(|(p, _)| p.is_none_or(|p| plugins.contains(&p)))
-            .map(|(_, t)| t)
-            .collect(),
+        tables: tables_for(plugins).into_iter().map(|(_, t)| t).collect(),
     }
 }

@@ -40,6 +40,9 @@ fn map_sqlx(e: &sea_orm::sqlx::Error, table: Option<&str>) -> StoreError {
                 }
                 ErrorKind::ForeignKeyViolation => StoreError::NotFound,
                 _ if transient(db.as_ref()) => StoreError::Unavailable(short(message)),
+                _ if yauth_store::schema_probe::is_missing_schema(message) => {
+                    yauth_store::schema_probe::missing_schema_error(message)
+                }
                 _ => StoreError::Internal(short(message)),
             }
         }

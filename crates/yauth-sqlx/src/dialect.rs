@@ -40,6 +40,8 @@ macro_rules! encoders {
 pub(crate) mod pg {
     /// The sqlx database.
     pub(crate) type Db = sqlx::Postgres;
+    /// The identifier quote.
+    pub(crate) const IDENT_QUOTE: char = '"';
 
     encoders!(
         uuid: uuid::Uuid = |v| v,
@@ -60,6 +62,8 @@ pub(crate) mod pg {
 pub(crate) mod mysql {
     /// The sqlx database.
     pub(crate) type Db = sqlx::MySql;
+    /// The identifier quote.
+    pub(crate) const IDENT_QUOTE: char = '`';
 
     encoders!(
         uuid: String = |v| v.hyphenated().to_string(),
@@ -80,6 +84,9 @@ pub(crate) mod mysql {
 pub(crate) mod sqlite {
     /// The sqlx database.
     pub(crate) type Db = sqlx::Sqlite;
+    /// The identifier quote: a grave accent, because SQLite reads a double-quoted name that
+    /// matches no column as a string literal.
+    pub(crate) const IDENT_QUOTE: char = '`';
 
     encoders!(
         uuid: String = |v| v.hyphenated().to_string(),

@@ -14,6 +14,9 @@ pub(crate) fn db_err(error: sqlx::Error) -> StoreError {
                 constraint: constraint::resolve(db.constraint(), db.message(), None),
             },
             ErrorKind::ForeignKeyViolation => StoreError::NotFound,
+            _ if yauth_store::schema_probe::is_missing_schema(db.message()) => {
+                yauth_store::schema_probe::missing_schema_error(db.message())
+            }
             _ if is_transient_code(db.code().as_deref()) => StoreError::Unavailable(format!(
                 "the database aborted the operation (code {}); try again",
                 db.code().unwrap_or_default()

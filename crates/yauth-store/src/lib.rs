@@ -50,6 +50,7 @@ pub mod error;
 pub mod memory;
 pub mod query;
 pub mod repos;
+pub mod schema_probe;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;

@@ -87,6 +87,27 @@ pub enum BuildError {
         /// What is wrong.
         message: String,
     },
+    /// A table (or a column) that an enabled plugin needs does not exist in the database: the
+    /// migrations were not generated or not applied.
+    #[error(
+        "the {} needed by {plugin} does not exist in the database: {}",
+        match column { Some(c) => format!("column {c} of table {table}"), None => format!("table {table}") },
+        yauth_store::schema_probe::MISSING_SCHEMA_HINT
+    )]
+    SchemaMissing {
+        /// The table, as the backend names it (prefix included).
+        table: String,
+        /// The missing column, when the table exists.
+        column: Option<String>,
+        /// The plugin that needs it (`core` for the tables every deployment has).
+        plugin: &'static str,
+    },
+    /// The start-up schema check could not ask the database.
+    #[error(
+        "the start-up schema check could not query the database: {0} (turn the check off with \
+         YAuthBuilder::without_schema_check if the database user may not read yauth's tables)"
+    )]
+    SchemaCheckFailed(yauth_store::StoreError),
 }
 
 /// A plugin waiting for the state to exist.
@@ -127,6 +148,7 @@ pub struct YAuthBuilder {
     #[cfg(feature = "account-lockout")]
     lockout: Option<Arc<crate::plugins::account_lockout::Lockout>>,
     errors: Vec<BuildError>,
+    schema_check: bool,
 }
 
 impl YAuthBuilder {
@@ -144,6 +166,7 @@ impl YAuthBuilder {
             #[cfg(feature = "account-lockout")]
             lockout: None,
             errors: Vec::new(),
+            schema_check: true,
         }
     }
 
@@ -228,6 +251,14 @@ impl YAuthBuilder {
         self
     }
 
+    /// Skips the start-up schema check, which selects the columns of every table of the enabled
+    /// plugins from no rows (one cheap query per table) and refuses to build when one is missing.
+    /// For deployments whose database user may not run such queries at start-up.
+    pub fn without_schema_check(mut self) -> Self {
+        self.schema_check = false;
+        self
+    }
+
     pub(crate) fn add_error(mut self, error: BuildError) -> Self {
         self.errors.push(error);
         self
@@ -247,6 +278,9 @@ impl YAuthBuilder {
             false => Some(Arc::new(KeyRing::new(self.secret_keys)?)),
         };
         check_secrets(&self.plugins, &self.repos, key_ring.is_some())?;
+        if self.schema_check {
+            check_schema(&self.plugins, &self.repos).await?;
+        }
         for pending in &self.plugins {
             if pending.sends_email && self.email.is_none() {
                 return Err(BuildError::MissingEmailSender {
@@ -337,6 +371,30 @@ fn check_plugins(plugins: &[PendingPlugin], repos: &Repositories) -> Result<(), 
             return Err(BuildError::MissingRepository {
                 plugin: name,
                 tables: id.tables(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses to build when a table or column of the core or of an enabled plugin does not exist,
+/// naming it and the fix. Backends without an SQL schema are not checked.
+async fn check_schema(plugins: &[PendingPlugin], repos: &Repositories) -> Result<(), BuildError> {
+    let enabled: Vec<PluginId> = plugins.iter().filter_map(|p| p.id).collect();
+    for (plugin, table) in yauth_migration::tables_for(&enabled) {
+        let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        let missing = yauth_store::schema_probe::find_missing(
+            repos.maintenance.as_ref(),
+            &table.name,
+            &columns,
+        )
+        .await
+        .map_err(BuildError::SchemaCheckFailed)?;
+        if let Some(missing) = missing {
+            return Err(BuildError::SchemaMissing {
+                table: missing.table,
+                column: missing.column,
+                plugin: plugin.map_or("core", PluginId::name),
             });
         }
     }

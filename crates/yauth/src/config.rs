@@ -116,7 +116,8 @@ pub struct YAuthConfig {
     pub base_url: String,
     /// Where links in emails point: the page that takes `?token=`. Defaults to `base_url`.
     pub link_base_url: Option<String>,
-    /// Name used in emails.
+    /// Name used in emails and as the passkey relying party's name. Defaults to the host of
+    /// `base_url` (`app.example.com`).
     pub app_name: String,
     /// Sessions.
     pub session: SessionConfig,
@@ -143,10 +144,16 @@ pub struct YAuthConfig {
 impl YAuthConfig {
     /// A configuration with defaults for the application at `base_url`.
     pub fn new(base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into();
+        // Emails should name the application, not the library; `validate` reports a bad URL.
+        let app_name = Url::parse(&base_url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "yauth".to_owned());
         Self {
-            base_url: base_url.into(),
+            base_url,
             link_base_url: None,
-            app_name: "yauth".to_owned(),
+            app_name,
             session: SessionConfig::default(),
             trusted_origins: Vec::new(),
             trusted_proxies: Vec::new(),
@@ -310,4 +317,22 @@ fn is_local_host(host: &str) -> bool {
             .trim_end_matches(']')
             .parse::<IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_name_defaults_to_the_host_of_the_base_url() {
+        assert_eq!(
+            YAuthConfig::new("https://app.example.com").app_name,
+            "app.example.com"
+        );
+        assert_eq!(
+            YAuthConfig::new("http://localhost:3000").app_name,
+            "localhost"
+        );
+        assert_eq!(YAuthConfig::new("not a url").app_name, "yauth");
+    }
 }

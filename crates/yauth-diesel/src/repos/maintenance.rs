@@ -2,13 +2,29 @@
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use yauth_store::schema_probe::{Probe, probe_sql};
 use yauth_store::{MaintenanceRepository, PurgeReport, StoreResult};
 
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, Kind};
 use crate::store::Store;
 
 #[async_trait]
 impl<D: Dialect> MaintenanceRepository for Store<D> {
+    async fn probe_table(&self, table: &str, columns: &[&str]) -> StoreResult<Probe> {
+        // SQLite reads a double-quoted name that matches no column as a string literal.
+        let quote = if D::KIND == Kind::Postgres { '"' } else { '`' };
+        let sql = probe_sql(quote, &format!("{{p}}{table}"), columns);
+        match self.exec(self.q(&sql)).await {
+            Ok(_) => Ok(Probe::Present),
+            Err(e) if e.is_missing_schema() => Ok(Probe::Missing),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn table_name_in_sql(&self, table: &str) -> String {
+        format!("{}{table}", self.prefix())
+    }
+
     async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<PurgeReport> {
         const PURGES: &[(&str, &str)] = &[
             ("sessions", "expires_at <= ? OR absolute_expires_at <= ?"),

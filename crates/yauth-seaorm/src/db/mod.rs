@@ -28,6 +28,11 @@ impl std::fmt::Debug for Db {
 }
 
 impl Db {
+    /// The PostgreSQL schema holding the tables, when not the search path's.
+    pub(crate) fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
     pub(crate) fn new(conn: DatabaseConnection, schema: Option<&str>) -> Self {
         let backend = conn.get_database_backend();
         let schema = match backend {

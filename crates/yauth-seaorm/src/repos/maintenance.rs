@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sea_orm::EntityTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, IntoIden, Query};
 use time::OffsetDateTime;
+use yauth_store::schema_probe::{Probe, probe_sql};
 use yauth_store::{MaintenanceRepository, PurgeReport, StoreResult};
 
 use crate::db::Db;
@@ -33,6 +34,34 @@ fn ended<C: IntoIden>(col: C, now: OffsetDateTime) -> Cond {
 
 #[async_trait]
 impl MaintenanceRepository for Db {
+    async fn probe_table(&self, table: &str, columns: &[&str]) -> StoreResult<Probe> {
+        use sea_orm::ConnectionTrait;
+        // SQLite reads a double-quoted name that matches no column as a string literal.
+        let quote = if self.backend == sea_orm::DbBackend::Postgres {
+            '"'
+        } else {
+            '`'
+        };
+        let sql = probe_sql(quote, &self.table_name_in_sql(table), columns);
+        match self
+            .conn
+            .execute_unprepared(&sql)
+            .await
+            .map_err(crate::error::map_err)
+        {
+            Ok(_) => Ok(Probe::Present),
+            Err(e) if e.is_missing_schema() => Ok(Probe::Missing),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn table_name_in_sql(&self, table: &str) -> String {
+        match self.schema() {
+            Some(schema) => format!("\"{schema}\".yauth_{table}"),
+            None => format!("yauth_{table}"),
+        }
+    }
+
     async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<PurgeReport> {
         let mut r = PurgeReport::default();
         self.purge(

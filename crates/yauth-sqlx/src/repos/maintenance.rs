@@ -9,10 +9,20 @@ macro_rules! maintenance {
             use $crate::macros::sql;
             use $crate::repos::Store;
             use time::OffsetDateTime;
+            use yauth_store::schema_probe::{Probe, probe_sql};
             use yauth_store::{MaintenanceRepository, PurgeReport, StoreResult};
 
             #[async_trait::async_trait]
             impl MaintenanceRepository for Store<c::Db> {
+                async fn probe_table(&self, table: &str, columns: &[&str]) -> StoreResult<Probe> {
+                    let sql = probe_sql(c::IDENT_QUOTE, &self.table_name_in_sql(table), columns);
+                    match sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&self.pool).await.map_err(db_err) {
+                        Ok(_) => Ok(Probe::Present),
+                        Err(e) if e.is_missing_schema() => Ok(Probe::Missing),
+                        Err(e) => Err(e),
+                    }
+                }
+
                 async fn purge_expired(&self, now: OffsetDateTime) -> StoreResult<PurgeReport> {
                     let now = c::time(now);
                     let pool = &self.pool;

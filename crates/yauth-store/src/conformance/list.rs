@@ -81,6 +81,7 @@ macro_rules! conformance_tests {
             rate_limits::rate_limits_reset,
             rate_limits::rate_limits_race_never_exceeds_limit,
             maintenance::maintenance_purge_expired,
+            maintenance::maintenance_probe_table,
             email_password::email_password_set_and_find_password,
             email_password::email_password_set_password_replaces,
             email_password::email_password_set_password_unknown_user,

@@ -239,3 +239,44 @@ pub async fn maintenance_purge_expired(repos: Repositories) {
     );
     at_least(&report, "signing_keys", 1);
 }
+
+/// `probe_table` sees the migrated tables and columns, and says `Missing` for a table or column
+/// that does not exist (backends without an SQL schema answer `NotChecked` throughout).
+pub async fn maintenance_probe_table(repos: Repositories) {
+    use crate::schema_probe::Probe;
+    let repo = &repos.maintenance;
+    let present = repo
+        .probe_table("users", &["id", "email", "display_name"])
+        .await
+        .unwrap();
+    let checked = present != Probe::NotChecked;
+    assert!(
+        matches!(present, Probe::Present | Probe::NotChecked),
+        "probe_table must find the migrated users table and its columns, got {present:?}"
+    );
+    let expected = if checked {
+        Probe::Missing
+    } else {
+        Probe::NotChecked
+    };
+    let table = repo.probe_table("no_such_table", &[]).await.unwrap();
+    assert_eq!(
+        table, expected,
+        "probe_table of a table that does not exist"
+    );
+    let column = repo
+        .probe_table("users", &["no_such_column"])
+        .await
+        .unwrap();
+    assert_eq!(
+        column, expected,
+        "probe_table of a column that does not exist"
+    );
+    // The probe leaves the connection usable: ordinary calls still work.
+    let count = repos
+        .users
+        .find_user_by_email("nobody@probe.example")
+        .await
+        .unwrap();
+    assert!(count.is_none());
+}
