@@ -33,6 +33,16 @@ pub struct InitArgs {
     pg_schema: Option<String>,
 }
 
+/// An unknown plugin name, with what to do when the yauth in use is newer than this CLI.
+pub(crate) fn unknown_plugin_hint(error: yauth_migration::UnknownPlugin) -> String {
+    format!(
+        "{error}. This is cargo-yauth {}: if your yauth is newer, install the matching CLI \
+         (`cargo install cargo-yauth --version <your yauth version>`, or \
+         `cargo install --path crates/cargo-yauth` from a yauth checkout)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 /// Parses plugin names, each argument possibly comma-separated.
 fn parse_plugins<S: AsRef<str>>(names: &[S]) -> Result<Vec<Plugin>> {
     let mut out = Vec::new();
@@ -42,7 +52,9 @@ fn parse_plugins<S: AsRef<str>>(names: &[S]) -> Result<Vec<Plugin>> {
         .map(str::trim)
         .filter(|n| !n.is_empty())
     {
-        let plugin: Plugin = name.parse()?;
+        let plugin: Plugin = name
+            .parse()
+            .map_err(|e| anyhow::anyhow!(unknown_plugin_hint(e)))?;
         if !out.contains(&plugin) {
             out.push(plugin);
         }

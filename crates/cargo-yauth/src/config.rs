@@ -216,7 +216,9 @@ impl Reader<'_> {
                     let name = value
                         .as_str()
                         .ok_or_else(|| self.err(value.span(), "plugin names must be strings"))?;
-                    let plugin: Plugin = name.parse().map_err(|e| self.err(value.span(), e))?;
+                    let plugin: Plugin = name.parse().map_err(|e| {
+                        self.err(value.span(), crate::commands::unknown_plugin_hint(e))
+                    })?;
                     if !plugins.contains(&plugin) {
                         plugins.push(plugin);
                     }

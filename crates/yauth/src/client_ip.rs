@@ -112,11 +112,13 @@ pub(crate) fn client_ip(parts: &Parts, trusted_proxies: &[IpNetwork]) -> Option<
 fn warn_missing_connect_info() {
     static WARNED: std::sync::Once = std::sync::Once::new();
     WARNED.call_once(|| {
-        tracing::error!(
-            "yauth cannot see client addresses: serve the app with \
+        let message = "yauth cannot see client addresses: serve the app with \
              `into_make_service_with_connect_info::<SocketAddr>()`; until then rate-limited routes \
-             answer 500 client_address_unknown and IP binding is inert"
-        );
+             answer 500 client_address_unknown and IP binding is inert";
+        tracing::error!("{message}");
+        // A deployment mistake must reach the developer even when no tracing subscriber is
+        // installed (which no error in the logs would then show): once, on stderr too.
+        eprintln!("{message}");
     });
 }
 
