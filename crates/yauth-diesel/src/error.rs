@@ -6,7 +6,8 @@ use diesel_async::pooled_connection::deadpool::PoolError;
 use yauth_store::{StoreError, constraint};
 
 /// Marker text of a transaction that lost a deadlock or serialization check; such a transaction
-/// is retried (see `Store::retry`).
+/// is retried (`transaction!`). It is an `Unavailable` error, so what reaches a client after the
+/// last attempt (or from a statement outside a transaction) is a 503 to retry, never a 500.
 pub(crate) const RETRYABLE: &str = "transaction conflict (deadlock or serialization failure)";
 
 /// Maps a diesel error. `table` is the (unprefixed) table the statement wrote, if any.
@@ -17,7 +18,7 @@ pub(crate) fn map_error(error: Error, table: Option<&str>) -> StoreError {
                 constraint: constraint::resolve(info.constraint_name(), info.message(), table),
             },
             DatabaseErrorKind::ForeignKeyViolation => StoreError::NotFound,
-            DatabaseErrorKind::SerializationFailure => StoreError::Internal(RETRYABLE.into()),
+            DatabaseErrorKind::SerializationFailure => StoreError::Unavailable(RETRYABLE.into()),
             DatabaseErrorKind::ClosedConnection => {
                 StoreError::Unavailable("the database connection was closed".into())
             }
@@ -50,7 +51,7 @@ fn classify_message(message: &str) -> StoreError {
     } else if message.contains("FOREIGN KEY constraint failed") {
         StoreError::NotFound
     } else if lower.contains("deadlock") || lower.contains("could not serialize") {
-        StoreError::Internal(RETRYABLE.into())
+        StoreError::Unavailable(RETRYABLE.into())
     } else if lower.contains("database is locked") || lower.contains("busy") {
         StoreError::Unavailable("the database is busy".into())
     } else if lower.contains("connection")

@@ -218,7 +218,7 @@ pub(crate) use transaction;
 
 /// Whether an error is a lost deadlock / serialization race worth retrying.
 pub(crate) fn is_retryable(error: &StoreError) -> bool {
-    matches!(error, StoreError::Internal(m) if m == RETRYABLE)
+    matches!(error, StoreError::Unavailable(m) if m == RETRYABLE)
 }
 
 /// The unprefixed table an `INSERT` template writes (for naming violated primary keys).

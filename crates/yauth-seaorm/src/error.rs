@@ -39,6 +39,9 @@ fn map_sqlx(e: &sea_orm::sqlx::Error, table: Option<&str>) -> StoreError {
                     StoreError::conflict(&constraint::resolve(db.constraint(), message, table))
                 }
                 ErrorKind::ForeignKeyViolation => StoreError::NotFound,
+                _ if aborted_by_conflict(db.as_ref()) => {
+                    StoreError::Unavailable(CONFLICT_ABORT.to_owned())
+                }
                 _ if transient(db.as_ref()) => StoreError::Unavailable(short(message)),
                 _ if yauth_store::schema_probe::is_missing_schema(message) => {
                     yauth_store::schema_probe::missing_schema_error(message)
@@ -50,20 +53,41 @@ fn map_sqlx(e: &sea_orm::sqlx::Error, table: Option<&str>) -> StoreError {
     }
 }
 
-/// Errors that say the database is there but could not serve us in time: deadlocks,
-/// serialization failures, lock waits, busy SQLite files, too many connections, shutdowns.
+/// What a statement or transaction that the database rolled back to resolve a conflict with a
+/// concurrent one reports. It changed nothing, so it runs again (see [`is_conflict_abort`]); the
+/// error reaches the caller only when every attempt lost.
+const CONFLICT_ABORT: &str =
+    "aborted by the database to resolve a conflict with a concurrent transaction";
+
+/// Whether `error` is a statement or transaction the database rolled back on a deadlock or a
+/// serialization failure.
+pub(crate) fn is_conflict_abort(error: &StoreError) -> bool {
+    matches!(error, StoreError::Unavailable(m) if m == CONFLICT_ABORT)
+}
+
+/// Deadlock victims and serialization failures: the database rolled the work back, so it may
+/// run again.
+fn aborted_by_conflict(db: &dyn sea_orm::sqlx::error::DatabaseError) -> bool {
+    #[cfg(feature = "mysql")]
+    if let Some(my) = db.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+        return my.number() == 1213;
+    }
+    matches!(db.code().as_deref(), Some("40P01" | "40001"))
+}
+
+/// Errors that say the database is there but could not serve us in time: lock waits, busy SQLite files, too many connections, shutdowns.
 fn transient(db: &dyn sea_orm::sqlx::error::DatabaseError) -> bool {
     #[cfg(feature = "mysql")]
     if let Some(my) = db.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
-        // Lock wait timeout, deadlock, too many connections, server shutdown.
-        return matches!(my.number(), 1205 | 1213 | 1040 | 1053);
+        // Lock wait timeout, too many connections, server shutdown.
+        return matches!(my.number(), 1205 | 1040 | 1053);
     }
     let code = db.code().unwrap_or_default();
     matches!(
         code.as_ref(),
-        // PostgreSQL: deadlock, serialization failure, lock not available, statement timeout,
-        // admin shutdown, too many connections, cannot connect now.
-        "40P01" | "40001" | "55P03" | "57014" | "57P01" | "53300" | "57P03"
+        // PostgreSQL: lock not available, statement timeout, admin shutdown, too many
+        // connections, cannot connect now.
+        "55P03" | "57014" | "57P01" | "53300" | "57P03"
         // SQLite: BUSY, LOCKED and their extended codes.
         | "5" | "6" | "261" | "517" | "262"
     )

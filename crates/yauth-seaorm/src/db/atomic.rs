@@ -6,7 +6,6 @@ use sea_orm::{EntityTrait, FromQueryResult, Iterable};
 use yauth_store::{StoreError, StoreResult};
 
 use super::Db;
-use crate::error::map_err;
 
 impl Db {
     /// Atomically deletes the row of `E` matching `cond` and returns it to the one caller that
@@ -76,13 +75,12 @@ impl Db {
             insert.returning(Query::returning().columns(E::Column::iter()));
             self.one(&self.conn, &insert).await?
         } else {
-            let tx = self.begin().await?;
-            self.exec(&tx, &insert).await?;
-            let mut sel = self.select(entity);
-            sel.cond_where(reread);
-            let row = self.one(&tx, &sel).await?;
-            tx.commit().await.map_err(map_err)?;
-            row
+            crate::db::transaction!(self, |tx| {
+                self.exec(tx, &insert).await?;
+                let mut sel = self.select(entity);
+                sel.cond_where(reread.clone());
+                self.one(tx, &sel).await
+            })?
         };
         row.ok_or_else(|| StoreError::Internal("the upserted row was not returned".into()))
     }

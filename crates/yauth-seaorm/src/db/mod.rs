@@ -4,6 +4,8 @@
 
 mod atomic;
 mod exec;
+
+pub(crate) use exec::{ATTEMPTS, Conn, transaction};
 mod statements;
 
 use std::sync::Arc;

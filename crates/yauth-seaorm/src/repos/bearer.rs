@@ -10,7 +10,6 @@ use yauth_store::{BearerRepository, RefreshTokenSeed, RotateOutcome, StoreResult
 use crate::db::Db;
 use crate::entities::refresh_tokens::{self as rt, Column as C};
 use crate::entities::{revocations, signing_keys as sk};
-use crate::error::map_err;
 
 fn to_token(m: rt::Model) -> RefreshToken {
     RefreshToken {
@@ -74,37 +73,36 @@ impl BearerRepository for Db {
     ) -> StoreResult<RotateOutcome> {
         // One transaction holding the old token's row lock (SELECT ... FOR UPDATE; SQLite's
         // BEGIN IMMEDIATE serialises writers): a concurrent rotation waits, then sees it revoked.
-        let tx = self.begin().await?;
-        let mut sel = self.select(rt::Entity);
-        sel.and_where(Expr::col(C::TokenHash).eq(old_token_hash))
-            .lock(LockType::Update);
-        let Some(old) = self.one::<rt::Model, _, _>(&tx, &sel).await?.map(to_token) else {
-            return Ok(RotateOutcome::Invalid);
-        };
-        if old.revoked {
+        crate::db::transaction!(self, |tx| {
+            let mut sel = self.select(rt::Entity);
+            sel.and_where(Expr::col(C::TokenHash).eq(old_token_hash))
+                .lock(LockType::Update);
+            let Some(old) = self.one::<rt::Model, _, _>(tx, &sel).await?.map(to_token) else {
+                return Ok(RotateOutcome::Invalid);
+            };
+            if old.revoked {
+                let mut q = self.update(rt::Entity);
+                q.value(C::Revoked, true)
+                    .and_where(Expr::col(C::FamilyId).eq(old.family_id));
+                self.exec(tx, &q).await?;
+                return Ok(RotateOutcome::Reused {
+                    family_id: old.family_id,
+                    user_id: old.user_id,
+                });
+            }
+            if old.expires_at <= now {
+                return Ok(RotateOutcome::Invalid);
+            }
             let mut q = self.update(rt::Entity);
             q.value(C::Revoked, true)
-                .and_where(Expr::col(C::FamilyId).eq(old.family_id));
-            self.exec(&tx, &q).await?;
-            tx.commit().await.map_err(map_err)?;
-            return Ok(RotateOutcome::Reused {
-                family_id: old.family_id,
-                user_id: old.user_id,
-            });
-        }
-        if old.expires_at <= now {
-            return Ok(RotateOutcome::Invalid);
-        }
-        let mut q = self.update(rt::Entity);
-        q.value(C::Revoked, true)
-            .and_where(Expr::col(C::Id).eq(old.id));
-        self.exec(&tx, &q).await?;
-        let issued = new.issue_after(&old);
-        self.insert_row(&tx, rt::Entity, token_row(&issued)).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(RotateOutcome::Rotated {
-            previous: old,
-            issued,
+                .and_where(Expr::col(C::Id).eq(old.id));
+            self.exec(tx, &q).await?;
+            let issued = new.issue_after(&old);
+            self.insert_row(tx, rt::Entity, token_row(&issued)).await?;
+            Ok(RotateOutcome::Rotated {
+                previous: old,
+                issued,
+            })
         })
     }
 

@@ -1,7 +1,6 @@
 //! Passwords, password history, email verifications and password resets.
 
 use async_trait::async_trait;
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -15,7 +14,6 @@ use crate::db::Db;
 use crate::entities::{
     email_verifications as ev, password_history as ph, password_resets as pr, passwords,
 };
-use crate::error::map_err;
 
 fn to_reset(m: pr::Model) -> PasswordReset {
     PasswordReset {
@@ -39,7 +37,7 @@ fn to_history(m: ph::Model) -> PasswordHistoryEntry {
 
 impl Db {
     /// Inserts or replaces a user's password on `conn`.
-    async fn upsert_password<Conn: ConnectionTrait>(
+    async fn upsert_password<Conn: crate::db::Conn>(
         &self,
         conn: &Conn,
         c: &PasswordCredential,
@@ -87,43 +85,43 @@ impl EmailPasswordRepository for Db {
         c: &PasswordCredential,
     ) -> StoreResult<()> {
         check_password_owner(user, c)?;
-        // Dropping the transaction on an error rolls it back.
-        let tx = self.begin().await?;
-        self.insert_user(&tx, user).await?;
-        self.upsert_password(&tx, c).await?;
-        tx.commit().await.map_err(map_err)
+        crate::db::transaction!(self, |tx| {
+            self.insert_user(tx, user).await?;
+            self.upsert_password(tx, c).await
+        })
     }
 
     async fn add_password_history(&self, e: &PasswordHistoryEntry, keep: u32) -> StoreResult<()> {
         use ph::Column as C;
-        let tx = self.begin().await?;
-        self.insert_row(
-            &tx,
-            ph::Entity,
-            vec![
-                (C::Id, e.id.into()),
-                (C::UserId, e.user_id.into()),
-                (C::PasswordHash, e.password_hash.clone().into()),
-                (C::CreatedAt, e.created_at.into()),
-            ],
-        )
-        .await?;
-        let mut old = self.select(ph::Entity);
-        old.and_where(Expr::col(C::UserId).eq(e.user_id));
-        newest_first(&mut old, C::CreatedAt, C::Id);
-        old.limit(u64::MAX >> 2).offset(u64::from(keep));
-        let dropped: Vec<Uuid> = self
-            .all::<ph::Model, _, _>(&tx, &old)
-            .await?
-            .into_iter()
-            .map(|m| m.id.0)
-            .collect();
-        if !dropped.is_empty() {
-            let mut del = self.delete(ph::Entity);
-            del.and_where(Expr::col(C::Id).is_in(dropped));
-            self.exec(&tx, &del).await?;
-        }
-        tx.commit().await.map_err(map_err)
+        crate::db::transaction!(self, |tx| {
+            self.insert_row(
+                tx,
+                ph::Entity,
+                vec![
+                    (C::Id, e.id.into()),
+                    (C::UserId, e.user_id.into()),
+                    (C::PasswordHash, e.password_hash.clone().into()),
+                    (C::CreatedAt, e.created_at.into()),
+                ],
+            )
+            .await?;
+            let mut old = self.select(ph::Entity);
+            old.and_where(Expr::col(C::UserId).eq(e.user_id));
+            newest_first(&mut old, C::CreatedAt, C::Id);
+            old.limit(u64::MAX >> 2).offset(u64::from(keep));
+            let dropped: Vec<Uuid> = self
+                .all::<ph::Model, _, _>(tx, &old)
+                .await?
+                .into_iter()
+                .map(|m| m.id.0)
+                .collect();
+            if !dropped.is_empty() {
+                let mut del = self.delete(ph::Entity);
+                del.and_where(Expr::col(C::Id).is_in(dropped));
+                self.exec(tx, &del).await?;
+            }
+            Ok(())
+        })
     }
 
     async fn password_history(

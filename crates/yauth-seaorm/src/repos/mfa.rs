@@ -9,7 +9,6 @@ use yauth_store::{MfaRepository, StoreError, StoreResult};
 
 use crate::db::Db;
 use crate::entities::{backup_codes as bc, totp_secrets as ts, users};
-use crate::error::map_err;
 
 #[async_trait]
 impl MfaRepository for Db {
@@ -89,29 +88,30 @@ impl MfaRepository for Db {
                 "backup codes must belong to the user they replace".into(),
             ));
         }
-        let tx = self.begin().await?;
-        if !super::exists(self, &tx, users::Entity, users::Column::Id, user_id.into()).await? {
-            return Err(StoreError::NotFound);
-        }
-        let mut del = self.delete(bc::Entity);
-        del.and_where(Expr::col(C::UserId).eq(user_id));
-        self.exec(&tx, &del).await?;
-        for c in codes {
-            self.insert_row(
-                &tx,
-                bc::Entity,
-                vec![
-                    (C::Id, c.id.into()),
-                    (C::UserId, c.user_id.into()),
-                    (C::CodeHash, c.code_hash.clone().into()),
-                    (C::Used, c.used.into()),
-                    (C::UsedAt, c.used_at.into()),
-                    (C::CreatedAt, c.created_at.into()),
-                ],
-            )
-            .await?;
-        }
-        tx.commit().await.map_err(map_err)
+        crate::db::transaction!(self, |tx| {
+            if !super::exists(self, tx, users::Entity, users::Column::Id, user_id.into()).await? {
+                return Err(StoreError::NotFound);
+            }
+            let mut del = self.delete(bc::Entity);
+            del.and_where(Expr::col(C::UserId).eq(user_id));
+            self.exec(tx, &del).await?;
+            for c in codes {
+                self.insert_row(
+                    tx,
+                    bc::Entity,
+                    vec![
+                        (C::Id, c.id.into()),
+                        (C::UserId, c.user_id.into()),
+                        (C::CodeHash, c.code_hash.clone().into()),
+                        (C::Used, c.used.into()),
+                        (C::UsedAt, c.used_at.into()),
+                        (C::CreatedAt, c.created_at.into()),
+                    ],
+                )
+                .await?;
+            }
+            Ok(())
+        })
     }
 
     async fn consume_backup_code(

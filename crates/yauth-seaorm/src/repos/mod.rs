@@ -53,7 +53,7 @@ pub(crate) fn page(q: &mut SelectStatement, page: PageRequest) {
 /// `SELECT 1 FROM E WHERE pk = id`: whether the row exists.
 pub(crate) async fn exists<E: EntityTrait>(
     db: &Db,
-    conn: &impl sea_orm::ConnectionTrait,
+    conn: &impl crate::db::Conn,
     entity: E,
     col: E::Column,
     value: sea_orm::Value,

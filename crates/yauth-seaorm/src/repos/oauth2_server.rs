@@ -11,7 +11,6 @@ use crate::db::Db;
 use crate::entities::{
     authorization_codes as ac, consents as cs, device_codes as dc, oauth2_clients as oc, users,
 };
-use crate::error::map_err;
 
 fn to_code(m: ac::Model) -> AuthorizationCode {
     AuthorizationCode {
@@ -273,23 +272,23 @@ impl Oauth2ServerRepository for Db {
         use dc::Column as C;
         // One transaction holding the row's lock: of concurrent pollers of an approved code,
         // exactly one moves it to consumed.
-        let tx = self.begin().await?;
-        let mut sel = self.select(dc::Entity);
-        sel.and_where(Expr::col(C::DeviceCodeHash).eq(device_code_hash))
-            .lock(LockType::Update);
-        let Some(row) = self.one::<dc::Model, _, _>(&tx, &sel).await? else {
-            return Ok(DevicePoll::Invalid);
-        };
-        let (outcome, updated) = DevicePoll::decide(to_device(row)?, now);
-        let Some(code) = updated else {
-            return Ok(outcome);
-        };
-        let mut q = self.update(dc::Entity);
-        q.value(C::LastPolledAt, now)
-            .value(C::Status, code.status.as_str())
-            .and_where(Expr::col(C::Id).eq(code.id));
-        self.exec(&tx, &q).await?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(outcome)
+        crate::db::transaction!(self, |tx| {
+            let mut sel = self.select(dc::Entity);
+            sel.and_where(Expr::col(C::DeviceCodeHash).eq(device_code_hash))
+                .lock(LockType::Update);
+            let Some(row) = self.one::<dc::Model, _, _>(tx, &sel).await? else {
+                return Ok(DevicePoll::Invalid);
+            };
+            let (outcome, updated) = DevicePoll::decide(to_device(row)?, now);
+            let Some(code) = updated else {
+                return Ok(outcome);
+            };
+            let mut q = self.update(dc::Entity);
+            q.value(C::LastPolledAt, now)
+                .value(C::Status, code.status.as_str())
+                .and_where(Expr::col(C::Id).eq(code.id));
+            self.exec(tx, &q).await?;
+            Ok(outcome)
+        })
     }
 }

@@ -1,7 +1,6 @@
 //! Users.
 
 use async_trait::async_trait;
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, LikeExpr};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -30,7 +29,7 @@ pub(crate) fn to_user(m: users::Model) -> User {
 
 impl Db {
     /// Inserts a new user (email normalised) on `c`, shared with registration.
-    pub(crate) async fn insert_user<Conn: ConnectionTrait>(
+    pub(crate) async fn insert_user<Conn: crate::db::Conn>(
         &self,
         c: &Conn,
         user: &User,
