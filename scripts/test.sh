@@ -21,6 +21,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quie
 
 echo "== migrations of the examples are fresh"
 cargo run -q -p cargo-yauth -- yauth -f examples/quickstart/yauth.toml generate --check
+cargo run -q -p cargo-yauth -- yauth -f examples/getting-started/yauth.toml generate --check
 for dialect in sqlite postgres mysql; do
     cargo run -q -p cargo-yauth -- yauth -f "examples/full/yauth.$dialect.toml" generate --check
 done
