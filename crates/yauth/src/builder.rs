@@ -121,9 +121,10 @@ pub(crate) struct PendingPlugin {
 /// Composes yauth from a backend, a configuration and plugins.
 ///
 /// ```
-/// use yauth::{YAuthBuilder, YAuthConfig};
-/// use yauth::store::InMemoryBackend;
+/// # #[cfg(feature = "memory-backend")] {
+/// use yauth::backends::memory::InMemoryBackend;
 /// use yauth::email::LogEmailSender;
+/// use yauth::{YAuthBuilder, YAuthConfig};
 ///
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let yauth = YAuthBuilder::new(InMemoryBackend::new(), YAuthConfig::new("http://localhost:3000"))
@@ -135,6 +136,7 @@ pub(crate) struct PendingPlugin {
 /// let app: axum::Router = axum::Router::new().nest("/api/auth", yauth.router());
 /// # let _ = app;
 /// # });
+/// # }
 /// ```
 pub struct YAuthBuilder {
     repos: Repositories,

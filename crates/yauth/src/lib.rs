@@ -3,9 +3,10 @@
 //! Compose plugins over a storage backend with [`YAuthBuilder`], then nest the router:
 //!
 //! ```
-//! use yauth::{YAuthBuilder, YAuthConfig};
-//! use yauth::store::InMemoryBackend;
+//! # #[cfg(feature = "memory-backend")] {
+//! use yauth::backends::memory::InMemoryBackend;
 //! use yauth::email::LogEmailSender;
+//! use yauth::{YAuthBuilder, YAuthConfig};
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let yauth = YAuthBuilder::new(InMemoryBackend::new(), YAuthConfig::new("http://localhost:3000"))
@@ -19,7 +20,41 @@
 //! // axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
 //! # let _ = app;
 //! # });
+//! # }
 //! ```
+//!
+//! `docs/getting-started.md` walks from `cargo yauth init` to a first sign-in on each ORM.
+//!
+//! # Features
+//!
+//! Use `default-features = false` and name what you use: the defaults (`email-password`,
+//! `diesel-pg-backend`, `smtp`) compile diesel.
+//!
+//! | feature | what it adds | builder call |
+//! |---|---|---|
+//! | `email-password` | registration, verification, login, password reset and change | `with_email_password` |
+//! | `passkey` | WebAuthn passkeys: sign-in and second factor | `with_passkey` |
+//! | `mfa` | TOTP and backup codes | `with_mfa` |
+//! | `magic-link` | sign-in by emailed link | `with_magic_link` |
+//! | `oauth` | sign-in with Google, GitHub, Microsoft, Apple, GitLab, Discord or any OpenID provider | `with_oauth` |
+//! | `bearer` | access and refresh tokens (JWT, RFC 9068), `YAuth::jwks` | `with_bearer` |
+//! | `paseto` | PASETO v4.public access tokens (implies `bearer`) | `BearerConfig::format` |
+//! | `api-key` | API keys with scopes | `with_api_keys` |
+//! | `admin` | user administration, bans, impersonation, audit trail | `with_admin` |
+//! | `account-lockout` | locking an address after failed sign-ins (implies `email-password`) | `with_account_lockout` |
+//! | `status` | `GET /status`: the enabled plugins | `with_status` |
+//! | `openapi` | [`full_openapi_json`]: the OpenAPI document of every plugin | |
+//! | `full` | every plugin above (no backend) | |
+//! | `smtp` | `email::SmtpEmailSender`: async SMTP with STARTTLS or TLS | `with_email_sender` |
+//! | `memory-backend` | `backends::memory::InMemoryBackend`: no database (tests, prototypes) | |
+//! | `sqlx-pg-backend`, `sqlx-mysql-backend`, `sqlx-sqlite-backend` | `backends::sqlx_*`: sqlx 0.9 | |
+//! | `diesel-pg-backend`, `diesel-mysql-backend`, `diesel-sqlite-backend` | `backends::diesel_*`: diesel-async 0.9 | |
+//! | `seaorm-pg-backend`, `seaorm-mysql-backend`, `seaorm-sqlite-backend` | `backends::seaorm_*`: SeaORM 2 | |
+//! | `all-backends` | every backend above | |
+//!
+//! libSQL / Turso is the separate crate `yauth-libsql` (its SQLite cannot share a binary with
+//! sqlx's). The authorization server (`oauth2-server`, `oidc`), `webhooks`, `redis`, `telemetry`
+//! and organizations are not part of this release.
 //!
 //! - Core routes (always): `GET /session`, `POST /logout`, `PATCH /me`, `GET /sessions`,
 //!   `DELETE /sessions`, `DELETE /sessions/{id}`.
@@ -75,11 +110,11 @@ pub mod prelude {
 }
 
 /// `docs/plugins.md`, compiled and run as a doctest so its example cannot rot.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "memory-backend"))]
 #[doc = include_str!("../../../docs/plugins.md")]
 pub struct PluginsGuide;
 
 /// `docs/oauth.md`, compiled as a doctest so its configuration cannot rot.
-#[cfg(all(doctest, feature = "oauth"))]
+#[cfg(all(doctest, feature = "oauth", feature = "memory-backend"))]
 #[doc = include_str!("../../../docs/oauth.md")]
 pub struct OauthGuide;
