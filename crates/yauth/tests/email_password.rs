@@ -1,15 +1,49 @@
-//! The email-password plugin through the router: every route, success and failure.
+//! The email-password plugin through the router: every route, success and failure, on every
+//! database family.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+#[path = "common/backends.rs"]
+mod backends;
 mod common;
 
 use axum::http::{Method, StatusCode};
+use backends::Family;
 use common::*;
 use serde_json::json;
+use yauth::plugins::email_password::EmailPasswordConfig;
 
-#[tokio::test]
-async fn register_verify_login_session_logout() {
-    let app = app().await;
+on_every_family!(
+    register_verify_login_session_logout,
+    wrong_password_and_unknown_email_answer_alike,
+    registering_an_existing_email_answers_alike_and_notifies_the_owner,
+    forgot_password_and_resend_answer_alike_for_unknown_emails,
+    resend_verification_sends_a_new_working_link,
+    reset_password_flow_signs_out_everywhere,
+    reset_tokens_expire_after_thirty_minutes,
+    sixteen_concurrent_resets_with_one_token_have_one_winner,
+    change_password_requires_the_current_one_and_revokes_other_sessions,
+    password_policy_rejects_common_and_short_passwords_with_a_stable_code,
+    password_history_refuses_recent_passwords,
+    email_verification_can_be_turned_off,
+    banned_users_cannot_sign_in_or_use_sessions,
+    every_event_is_audited,
+    a_reset_refused_by_history_or_the_email_rule_keeps_its_token,
+);
+
+/// The test app with the plugin configured as `ep`, on `family`; `None` when the family's server
+/// is missing and services are not required. The rate limits are those of
+/// [`generous_ep_config`]: a database outlives one run, and its counters with it.
+async fn on(family: Family, mut ep: EmailPasswordConfig) -> Option<TestApp> {
+    let backend = backends::backend("email_password", family).await?;
+    ep.rate_limits = generous_ep_config().rate_limits;
+    Some(app_on(backend, test_config(ORIGIN), ep, |b| b).await)
+}
+
+async fn register_verify_login_session_logout(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let email = unique_email();
     let r = req(Method::POST, "/register")
         .json(json!({ "email": email.to_uppercase(), "password": PASSWORD, "display_name": "Ada" }))
@@ -23,6 +57,7 @@ async fn register_verify_login_session_logout() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.code(), "email_not_verified");
 
+    mail_to(&app, &email).await;
     let token = token_from_mail(&app, &email);
     let r = req(Method::POST, "/verify-email")
         .json(json!({ "token": token }))
@@ -72,9 +107,10 @@ async fn register_verify_login_session_logout() {
     assert_eq!(r.code(), "unauthorized");
 }
 
-#[tokio::test]
-async fn wrong_password_and_unknown_email_answer_alike() {
-    let app = app().await;
+async fn wrong_password_and_unknown_email_answer_alike(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let (email, _) = signed_in_user(&app).await;
     let wrong = login(&app, &email, "not-the-password-123").await;
     let unknown = login(&app, &unique_email(), "not-the-password-123").await;
@@ -84,9 +120,10 @@ async fn wrong_password_and_unknown_email_answer_alike() {
     assert_eq!(wrong.code(), "invalid_credentials");
 }
 
-#[tokio::test]
-async fn registering_an_existing_email_answers_alike_and_notifies_the_owner() {
-    let app = app().await;
+async fn registering_an_existing_email_answers_alike_and_notifies_the_owner(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let (email, _) = signed_in_user(&app).await;
     app.mail.clear();
     let fresh = req(Method::POST, "/register")
@@ -100,8 +137,8 @@ async fn registering_an_existing_email_answers_alike_and_notifies_the_owner() {
     assert_eq!(fresh.status, StatusCode::ACCEPTED);
     assert_eq!(taken.status, fresh.status);
     assert_eq!(taken.body, fresh.body);
-    settle().await;
-    let notice = app.mail.last_to(&email).expect("the owner is told");
+    // The owner is told (mail_to waits for the background send).
+    let notice = mail_to(&app, &email).await;
     assert!(
         !notice.text.contains("token="),
         "no verification token for an existing account"
@@ -110,9 +147,10 @@ async fn registering_an_existing_email_answers_alike_and_notifies_the_owner() {
     assert_eq!(login(&app, &email, PASSWORD).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn forgot_password_and_resend_answer_alike_for_unknown_emails() {
-    let app = app().await;
+async fn forgot_password_and_resend_answer_alike_for_unknown_emails(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let (email, _) = signed_in_user(&app).await;
     for path in ["/forgot-password", "/resend-verification"] {
         let known = req(Method::POST, path)
@@ -129,22 +167,24 @@ async fn forgot_password_and_resend_answer_alike_for_unknown_emails() {
     }
 }
 
-#[tokio::test]
-async fn resend_verification_sends_a_new_working_link() {
-    let app = app().await;
+async fn resend_verification_sends_a_new_working_link(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let email = unique_email();
     req(Method::POST, "/register")
         .json(json!({ "email": email, "password": PASSWORD }))
         .send(&app.router)
         .await;
-    settle().await;
+    mail_to(&app, &email).await;
     let first = token_from_mail(&app, &email);
+    app.mail.clear();
     let r = req(Method::POST, "/resend-verification")
         .json(json!({ "email": email }))
         .send(&app.router)
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
-    settle().await;
+    mail_to(&app, &email).await;
     let second = token_from_mail(&app, &email);
     assert_ne!(first, second);
     let r = req(Method::POST, "/verify-email")
@@ -159,16 +199,18 @@ async fn resend_verification_sends_a_new_working_link() {
     assert_eq!(r.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn reset_password_flow_signs_out_everywhere() {
-    let app = app().await;
+async fn reset_password_flow_signs_out_everywhere(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
+    app.mail.clear();
     let r = req(Method::POST, "/forgot-password")
         .json(json!({ "email": email }))
         .send(&app.router)
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
-    settle().await;
+    mail_to(&app, &email).await;
     let token = token_from_mail(&app, &email);
 
     // A weak password is refused without burning the token.
@@ -210,15 +252,17 @@ async fn reset_password_flow_signs_out_everywhere() {
     );
 }
 
-#[tokio::test]
-async fn reset_tokens_expire_after_thirty_minutes() {
-    let app = app().await;
+async fn reset_tokens_expire_after_thirty_minutes(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let (email, _) = signed_in_user(&app).await;
+    app.mail.clear();
     req(Method::POST, "/forgot-password")
         .json(json!({ "email": email }))
         .send(&app.router)
         .await;
-    settle().await;
+    mail_to(&app, &email).await;
     let token = token_from_mail(&app, &email);
     app.clock.advance(time::Duration::minutes(30));
     let r = req(Method::POST, "/reset-password")
@@ -228,15 +272,17 @@ async fn reset_tokens_expire_after_thirty_minutes() {
     assert_eq!(r.code(), "invalid_token");
 }
 
-#[tokio::test]
-async fn sixteen_concurrent_resets_with_one_token_have_one_winner() {
-    let app = app().await;
+async fn sixteen_concurrent_resets_with_one_token_have_one_winner(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let (email, _) = signed_in_user(&app).await;
+    app.mail.clear();
     req(Method::POST, "/forgot-password")
         .json(json!({ "email": email }))
         .send(&app.router)
         .await;
-    settle().await;
+    mail_to(&app, &email).await;
     let token = token_from_mail(&app, &email);
     let mut tasks = Vec::new();
     for i in 0..16 {
@@ -264,9 +310,10 @@ async fn sixteen_concurrent_resets_with_one_token_have_one_winner() {
     assert_eq!(login(&app, &email, &winner).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn change_password_requires_the_current_one_and_revokes_other_sessions() {
-    let app = app().await;
+async fn change_password_requires_the_current_one_and_revokes_other_sessions(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let other = login(&app, &email, PASSWORD)
         .await
@@ -310,9 +357,10 @@ async fn change_password_requires_the_current_one_and_revokes_other_sessions() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "protected route");
 }
 
-#[tokio::test]
-async fn password_policy_rejects_common_and_short_passwords_with_a_stable_code() {
-    let app = app().await;
+async fn password_policy_rejects_common_and_short_passwords_with_a_stable_code(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     for password in ["password", "123456789", "short"] {
         let r = req(Method::POST, "/register")
             .json(json!({ "email": unique_email(), "password": password }))
@@ -328,11 +376,12 @@ async fn password_policy_rejects_common_and_short_passwords_with_a_stable_code()
     assert_eq!(r.code(), "invalid_email");
 }
 
-#[tokio::test]
-async fn password_history_refuses_recent_passwords() {
+async fn password_history_refuses_recent_passwords(family: Family) {
     let mut ep = ep_config();
     ep.policy.password_history_count = 3;
-    let app = app_with(test_config(ORIGIN), ep, |b| b).await;
+    let Some(app) = on(family, ep).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let change = |current: &str, new: &str| {
         req(Method::POST, "/change-password")
@@ -350,11 +399,12 @@ async fn password_history_refuses_recent_passwords() {
     assert_eq!(r.code(), "password_reused", "a previous password counts");
 }
 
-#[tokio::test]
-async fn email_verification_can_be_turned_off() {
+async fn email_verification_can_be_turned_off(family: Family) {
     let mut ep = ep_config();
     ep.require_email_verification = false;
-    let app = app_with(test_config(ORIGIN), ep, |b| b).await;
+    let Some(app) = on(family, ep).await else {
+        return;
+    };
     let email = unique_email();
     req(Method::POST, "/register")
         .json(json!({ "email": email, "password": PASSWORD }))
@@ -368,9 +418,10 @@ async fn email_verification_can_be_turned_off() {
     assert!(!stored_user(&app, &email).await.email_verified);
 }
 
-#[tokio::test]
-async fn banned_users_cannot_sign_in_or_use_sessions() {
-    let app = app().await;
+async fn banned_users_cannot_sign_in_or_use_sessions(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let user = stored_user(&app, &email).await;
     let ban = yauth::entity::UserUpdate {
@@ -403,9 +454,10 @@ impl NowForTests for yauth::store::ManualClock {
     }
 }
 
-#[tokio::test]
-async fn every_event_is_audited() {
-    let app = app().await;
+async fn every_event_is_audited(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
     let (email, _) = signed_in_user(&app).await;
     let user = stored_user(&app, &email).await;
     let page = app
@@ -434,11 +486,12 @@ async fn every_event_is_audited() {
     assert_eq!(page.items[0].ip_address.as_deref(), Some("203.0.113.10"));
 }
 
-#[tokio::test]
-async fn a_reset_refused_by_history_or_the_email_rule_keeps_its_token() {
+async fn a_reset_refused_by_history_or_the_email_rule_keeps_its_token(family: Family) {
     let mut ep = ep_config();
     ep.policy.password_history_count = 3;
-    let app = app_with(test_config(ORIGIN), ep, |b| b).await;
+    let Some(app) = on(family, ep).await else {
+        return;
+    };
     let (email, _) = signed_in_user(&app).await;
     app.mail.clear();
     let r = req(Method::POST, "/forgot-password")

@@ -2,6 +2,7 @@
 //! Unicode spellings of one address. Nothing a client sends may come back as a 5xx.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 #[path = "common/backends.rs"]
 mod backends;
 mod common;
@@ -12,25 +13,6 @@ use axum::http::{Method, StatusCode};
 use backends::Family;
 use common::*;
 use serde_json::{Value, json};
-
-/// Runs each case once per database family, as its own test.
-macro_rules! on_every_family {
-    ($($case:ident),* $(,)?) => {
-        $(
-            mod $case {
-                use super::*;
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn memory() { super::$case(Family::Memory).await }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() { super::$case(Family::Postgres).await }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn mariadb() { super::$case(Family::Mariadb).await }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() { super::$case(Family::Sqlite).await }
-            }
-        )*
-    };
-}
 
 on_every_family!(
     control_characters_are_refused_before_storage,
@@ -43,16 +25,7 @@ on_every_family!(
 /// The app on `family` with rate limits on (their keys must survive hostile subjects too).
 async fn app_for(family: Family) -> Option<TestApp> {
     let backend = backends::backend("hostile", family).await?;
-    // On, but high: the database outlives one run, and its counters with it.
-    let generous = yauth::RateLimit::new(100_000, time::Duration::minutes(1));
-    let mut ep = ep_config();
-    let limits = &mut ep.rate_limits;
-    limits.login = generous;
-    limits.register = generous;
-    limits.forgot_password = generous;
-    limits.resend_verification = generous;
-    limits.token_submit = generous;
-    Some(app_on(backend, test_config(ORIGIN), ep, |b| b).await)
+    Some(app_on(backend, test_config(ORIGIN), generous_ep_config(), |b| b).await)
 }
 
 /// A fresh client address per request, so the rate limits never mask what a case checks.
@@ -319,7 +292,7 @@ async fn admin_and_lockout_routes_take_hostile_values_without_a_server_error(fam
     let Some(backend) = backends::backend("hostile", family).await else {
         return;
     };
-    let app = app_on(backend, test_config(ORIGIN), ep_config(), |b| {
+    let app = app_on(backend, test_config(ORIGIN), generous_ep_config(), |b| {
         b.with_admin(Default::default())
             .with_account_lockout(Default::default())
     })

@@ -3,6 +3,7 @@
 //! and when two runs race), and the old key can then be dropped.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 #[path = "common/backends.rs"]
 mod backends;
 
@@ -19,25 +20,6 @@ use yauth::store::{
 };
 use yauth::{BuildError, YAuthBuilder, YAuthConfig};
 use yauth_entity::{TotpSecret, User, Webhook, new_id, truncate_to_micros};
-
-/// Runs each case once per database family, as its own test.
-macro_rules! on_every_family {
-    ($($case:ident),* $(,)?) => {
-        $(
-            mod $case {
-                use super::*;
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn memory() { super::$case(Family::Memory).await }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn postgres() { super::$case(Family::Postgres).await }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn mariadb() { super::$case(Family::Mariadb).await }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn sqlite() { super::$case(Family::Sqlite).await }
-            }
-        )*
-    };
-}
 
 on_every_family!(
     rotation_rewrites_every_old_value_and_the_old_key_can_go,

@@ -2,6 +2,7 @@
 //! requests at once, exactly one session.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 #[path = "common/backends.rs"]
 mod backends;
 #[path = "common/bearer.rs"]
@@ -20,25 +21,6 @@ use magic_link_support::*;
 use mfa_support::*;
 use serde_json::json;
 use yauth::plugins::magic_link::MagicLinkConfig;
-
-/// Runs each case once per database family, as its own test.
-macro_rules! on_every_family {
-    ($($case:ident),* $(,)?) => {
-        $(
-            mod $case {
-                use super::*;
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn memory() { super::$case(Family::Memory).await }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn postgres() { super::$case(Family::Postgres).await }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn mariadb() { super::$case(Family::Mariadb).await }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn sqlite() { super::$case(Family::Sqlite).await }
-            }
-        )*
-    };
-}
 
 on_every_family!(
     one_backup_code_opens_one_of_sixteen_logins,

@@ -1,6 +1,7 @@
-//! The backends HTTP tests run on: one per database family (memory, PostgreSQL, MariaDB,
-//! SQLite), over migrated databases provisioned by `yauth-test-support`.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! The backends HTTP tests run on: memory and one per ORM family and database (sqlx on
+//! PostgreSQL, diesel on MariaDB, SeaORM on SQLite), over migrated databases provisioned by
+//! `yauth-test-support`. Declare this module with `#[macro_use]` to get `on_every_family!`.
+#![allow(dead_code, unused_macros, clippy::unwrap_used, clippy::expect_used)]
 
 use std::str::FromStr;
 
@@ -14,7 +15,7 @@ pub enum Family {
     Memory,
     /// PostgreSQL through sqlx.
     Postgres,
-    /// MariaDB through sqlx.
+    /// MariaDB through diesel-async.
     Mariadb,
     /// SQLite through SeaORM.
     Sqlite,
@@ -27,6 +28,26 @@ pub const FAMILIES: [Family; 4] = [
     Family::Mariadb,
     Family::Sqlite,
 ];
+
+/// Runs each case (an `async fn(Family)`) once per database family, as its own test on a
+/// multi-thread runtime, so that concurrent requests really run in parallel.
+macro_rules! on_every_family {
+    ($($case:ident),* $(,)?) => {
+        $(
+            mod $case {
+                use super::*;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn memory() { super::$case(Family::Memory).await }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() { super::$case(Family::Postgres).await }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn mariadb() { super::$case(Family::Mariadb).await }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() { super::$case(Family::Sqlite).await }
+            }
+        )*
+    };
+}
 
 /// Any backend's repositories as a backend.
 #[derive(Clone)]
@@ -83,16 +104,13 @@ pub async fn backend(binary: &'static str, family: Family) -> Option<AnyBackend>
             yauth::backends::sqlx_pg::SqlxPgBackend::from_pool(pool).repositories()
         }
         Family::Mariadb => {
+            use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+            use diesel_async::pooled_connection::deadpool::Pool;
             let url = database(label("mysql"), Target::Mysql)?;
-            let options = sqlx::mysql::MySqlConnectOptions::from_str(&url)
-                .unwrap()
-                .ssl_mode(sqlx::mysql::MySqlSslMode::Disabled);
-            let pool = sqlx::mysql::MySqlPoolOptions::new()
-                .max_connections(8)
-                .connect_with(options)
-                .await
-                .unwrap();
-            yauth::backends::sqlx_mysql::SqlxMysqlBackend::from_pool(pool).repositories()
+            let manager =
+                AsyncDieselConnectionManager::<diesel_async::AsyncMysqlConnection>::new(url);
+            let pool = Pool::builder(manager).max_size(8).build().unwrap();
+            yauth::backends::diesel_mysql::DieselMysqlBackend::from_pool(pool).repositories()
         }
         Family::Sqlite => {
             let url = database(label("sqlite"), Target::Sqlite)?;

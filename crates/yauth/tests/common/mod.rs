@@ -40,6 +40,20 @@ pub fn ep_config() -> EmailPasswordConfig {
     ep
 }
 
+/// [`ep_config`] with the plugin's rate limits on, but high: for apps on a real database, which
+/// outlives one run, and its counters with it.
+pub fn generous_ep_config() -> EmailPasswordConfig {
+    let generous = yauth::RateLimit::new(100_000, time::Duration::minutes(1));
+    let mut ep = ep_config();
+    let limits = &mut ep.rate_limits;
+    limits.login = generous;
+    limits.register = generous;
+    limits.forgot_password = generous;
+    limits.resend_verification = generous;
+    limits.token_submit = generous;
+    ep
+}
+
 pub async fn app() -> TestApp {
     app_with(test_config(ORIGIN), ep_config(), |b| b).await
 }
