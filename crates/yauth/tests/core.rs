@@ -1,10 +1,19 @@
 //! Sessions, cookies, CSRF, binding, rate limits, error shapes and the builder's validation.
+//! What the database takes part in runs on every database family; the rate-limit cases (whose
+//! counters a database would keep from one run to the next) and the purge (which would purge
+//! the other tests' rows of a shared database) run in memory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+#[path = "common/backends.rs"]
+mod backends;
 mod common;
+#[path = "common/families.rs"]
+mod families;
 
 use async_trait::async_trait;
 use axum::http::{Method, StatusCode, header};
+use backends::Family;
 use common::*;
 use serde_json::json;
 use time::Duration;
@@ -13,9 +22,34 @@ use yauth::{
     YAuthState,
 };
 
-#[tokio::test]
-async fn cookies_on_plain_http_localhost() {
-    let app = app().await;
+on_every_family!(
+    cookies_on_plain_http_localhost,
+    cookies_on_https_are_secure_with_host_prefix,
+    remember_me_sets_a_persistent_cookie,
+    csrf_refuses_cookie_requests_without_a_trusted_origin,
+    trusted_origins_extend_the_csrf_allow_list,
+    binding_warn_allows_a_moved_session,
+    binding_invalidate_ends_a_moved_session,
+    sessions_slide_and_end_at_the_absolute_lifetime,
+    idle_sessions_expire,
+    users_list_and_revoke_their_own_sessions,
+    patch_me_updates_and_validates_the_display_name,
+    plugins_can_require_mfa_or_block_a_login,
+);
+
+/// The test app with `config` and `extra` on `family`.
+async fn on(
+    family: Family,
+    config: yauth::YAuthConfig,
+    extra: impl FnOnce(YAuthBuilder) -> YAuthBuilder,
+) -> Option<TestApp> {
+    families::app_in("core", family, config, ep_config(), extra).await
+}
+
+async fn cookies_on_plain_http_localhost(family: Family) {
+    let Some(app) = on(family, test_config(ORIGIN), |b| b).await else {
+        return;
+    };
     let (email, _) = signed_in_user(&app).await;
     let r = login(&app, &email, PASSWORD).await;
     let cookie = r
@@ -33,9 +67,10 @@ async fn cookies_on_plain_http_localhost() {
     );
 }
 
-#[tokio::test]
-async fn cookies_on_https_are_secure_with_host_prefix() {
-    let app = app_with(test_config("https://app.example.com"), ep_config(), |b| b).await;
+async fn cookies_on_https_are_secure_with_host_prefix(family: Family) {
+    let Some(app) = on(family, test_config("https://app.example.com"), |b| b).await else {
+        return;
+    };
     let email = verified_user(&app).await;
     let r = req(Method::POST, "/login")
         .origin(Some("https://app.example.com"))
@@ -65,9 +100,10 @@ async fn cookies_on_https_are_secure_with_host_prefix() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn remember_me_sets_a_persistent_cookie() {
-    let app = app().await;
+async fn remember_me_sets_a_persistent_cookie(family: Family) {
+    let Some(app) = on(family, test_config(ORIGIN), |b| b).await else {
+        return;
+    };
     let (email, _) = signed_in_user(&app).await;
     let r = req(Method::POST, "/login")
         .json(json!({ "email": email, "password": PASSWORD, "remember_me": true }))
@@ -91,9 +127,10 @@ async fn remember_me_sets_a_persistent_cookie() {
     assert_eq!(r.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn csrf_refuses_cookie_requests_without_a_trusted_origin() {
-    let app = app().await;
+async fn csrf_refuses_cookie_requests_without_a_trusted_origin(family: Family) {
+    let Some(app) = on(family, test_config(ORIGIN), |b| b).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let r = req(Method::POST, "/logout")
         .cookie(&cookie)
@@ -133,11 +170,12 @@ async fn csrf_refuses_cookie_requests_without_a_trusted_origin() {
     assert_eq!(r.code(), "csrf_rejected");
 }
 
-#[tokio::test]
-async fn trusted_origins_extend_the_csrf_allow_list() {
+async fn trusted_origins_extend_the_csrf_allow_list(family: Family) {
     let mut config = test_config(ORIGIN);
     config.trusted_origins = vec!["https://admin.example.com".into()];
-    let app = app_with(config, ep_config(), |b| b).await;
+    let Some(app) = on(family, config, |b| b).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let r = req(Method::POST, "/logout")
         .cookie(&cookie)
@@ -147,17 +185,18 @@ async fn trusted_origins_extend_the_csrf_allow_list() {
     assert_eq!(r.status, StatusCode::OK);
 }
 
-async fn bound_app(action: BindingAction) -> TestApp {
+async fn bound_app(family: Family, action: BindingAction) -> Option<TestApp> {
     let mut config = test_config(ORIGIN);
     config.session.bind_ip = true;
     config.session.bind_user_agent = true;
     config.session.binding_action = action;
-    app_with(config, ep_config(), |b| b).await
+    on(family, config, |b| b).await
 }
 
-#[tokio::test]
-async fn binding_warn_allows_a_moved_session() {
-    let app = bound_app(BindingAction::Warn).await;
+async fn binding_warn_allows_a_moved_session(family: Family) {
+    let Some(app) = bound_app(family, BindingAction::Warn).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let r = req(Method::GET, "/session")
         .cookie(&cookie)
@@ -167,9 +206,10 @@ async fn binding_warn_allows_a_moved_session() {
     assert_eq!(r.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn binding_invalidate_ends_a_moved_session() {
-    let app = bound_app(BindingAction::Invalidate).await;
+async fn binding_invalidate_ends_a_moved_session(family: Family) {
+    let Some(app) = bound_app(family, BindingAction::Invalidate).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     // Same IP and User-Agent: fine.
     assert_eq!(
@@ -338,13 +378,14 @@ async fn forwarded_for_is_only_believed_from_trusted_proxies() {
     );
 }
 
-#[tokio::test]
-async fn sessions_slide_and_end_at_the_absolute_lifetime() {
+async fn sessions_slide_and_end_at_the_absolute_lifetime(family: Family) {
     let mut config = test_config(ORIGIN);
     config.session.ttl = Duration::hours(2);
     config.session.absolute_ttl = Duration::hours(5);
     config.session.remember_me_ttl = Some(Duration::hours(4));
-    let app = app_with(config, ep_config(), |b| b).await;
+    let Some(app) = on(family, config, |b| b).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let get = || req(Method::GET, "/session").cookie(&cookie);
     // Used every 90 minutes, the 2-hour idle window keeps sliding...
@@ -360,9 +401,10 @@ async fn sessions_slide_and_end_at_the_absolute_lifetime() {
     );
 }
 
-#[tokio::test]
-async fn idle_sessions_expire() {
-    let app = app().await;
+async fn idle_sessions_expire(family: Family) {
+    let Some(app) = on(family, test_config(ORIGIN), |b| b).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     app.clock.advance(Duration::hours(24));
     let r = req(Method::GET, "/session")
@@ -372,9 +414,10 @@ async fn idle_sessions_expire() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn users_list_and_revoke_their_own_sessions() {
-    let app = app().await;
+async fn users_list_and_revoke_their_own_sessions(family: Family) {
+    let Some(app) = on(family, test_config(ORIGIN), |b| b).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let second = login(&app, &email, PASSWORD)
         .await
@@ -457,9 +500,10 @@ async fn users_list_and_revoke_their_own_sessions() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn patch_me_updates_and_validates_the_display_name() {
-    let app = app().await;
+async fn patch_me_updates_and_validates_the_display_name(family: Family) {
+    let Some(app) = on(family, test_config(ORIGIN), |b| b).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let r = req(Method::PATCH, "/me")
         .cookie(&cookie)
@@ -556,15 +600,17 @@ impl YAuthPlugin for Gate {
     }
 }
 
-#[tokio::test]
-async fn plugins_can_require_mfa_or_block_a_login() {
+async fn plugins_can_require_mfa_or_block_a_login(family: Family) {
     let mfa = EventResponse::RequireMfa {
         pending_session_id: "pending-1".into(),
     };
-    let app = app_with(test_config(ORIGIN), ep_config(), |b| {
+    let Some(app) = on(family, test_config(ORIGIN), |b| {
         b.with_plugin(Box::new(Gate(mfa)))
     })
-    .await;
+    .await
+    else {
+        return;
+    };
     let email = verified_user(&app).await;
     let r = login(&app, &email, PASSWORD).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -577,10 +623,13 @@ async fn plugins_can_require_mfa_or_block_a_login() {
         code: "locked",
         message: "Locked.".into(),
     };
-    let app = app_with(test_config(ORIGIN), ep_config(), |b| {
+    let Some(app) = on(family, test_config(ORIGIN), |b| {
         b.with_plugin(Box::new(Gate(block)))
     })
-    .await;
+    .await
+    else {
+        return;
+    };
     let email = verified_user(&app).await;
     let r = login(&app, &email, PASSWORD).await;
     assert_eq!(r.status.as_u16(), 423);

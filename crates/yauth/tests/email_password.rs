@@ -6,6 +6,8 @@
 #[path = "common/backends.rs"]
 mod backends;
 mod common;
+#[path = "common/families.rs"]
+mod families;
 
 use axum::http::{Method, StatusCode};
 use backends::Family;
@@ -31,13 +33,9 @@ on_every_family!(
     a_reset_refused_by_history_or_the_email_rule_keeps_its_token,
 );
 
-/// The test app with the plugin configured as `ep`, on `family`; `None` when the family's server
-/// is missing and services are not required. The rate limits are those of
-/// [`generous_ep_config`]: a database outlives one run, and its counters with it.
-async fn on(family: Family, mut ep: EmailPasswordConfig) -> Option<TestApp> {
-    let backend = backends::backend("email_password", family).await?;
-    ep.rate_limits = generous_ep_config().rate_limits;
-    Some(app_on(backend, test_config(ORIGIN), ep, |b| b).await)
+/// The test app with the plugin configured as `ep`, on `family`.
+async fn on(family: Family, ep: EmailPasswordConfig) -> Option<TestApp> {
+    families::app_in("email_password", family, test_config(ORIGIN), ep, |b| b).await
 }
 
 async fn register_verify_login_session_logout(family: Family) {
