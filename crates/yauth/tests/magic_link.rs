@@ -1,25 +1,64 @@
 //! The magic-link plugin through HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+#[path = "common/backends.rs"]
+mod backends;
 mod common;
+#[path = "common/families.rs"]
+mod families;
 #[path = "common/magic_link.rs"]
 mod magic_link_support;
 #[path = "common/mfa.rs"]
 mod mfa_support;
 
 use axum::http::{Method, StatusCode};
+use backends::Family;
 use common::*;
 use magic_link_support::*;
 use serde_json::json;
 use yauth::plugins::magic_link::MagicLinkConfig;
 
+on_every_family!(
+    a_link_signs_in_once,
+    an_expired_link_is_refused,
+    a_new_link_replaces_the_old_one,
+    unknown_addresses_get_no_link_unless_sign_up_is_on,
+    a_link_verifies_an_unverified_account,
+    mfa_applies_to_links_too,
+);
+
+/// The app with the magic-link plugin on memory, with the plugin's own rate limits.
 async fn ml_app(config: MagicLinkConfig) -> TestApp {
     app_with(test_config(ORIGIN), ep_config(), with_magic_link(config)).await
 }
 
-#[tokio::test]
-async fn a_link_signs_in_once() {
-    let app = ml_app(MagicLinkConfig::default()).await;
+/// The app with the magic-link plugin on `family`, its rate limits on but high (a database
+/// outlives one run, and its counters with it).
+async fn ml_app_on(family: Family, config: MagicLinkConfig) -> Option<TestApp> {
+    let extra = with_magic_link(generous(config));
+    families::app_in(
+        "magic_link",
+        family,
+        test_config(ORIGIN),
+        ep_config(),
+        extra,
+    )
+    .await
+}
+
+/// `config` with its rate limits on but high.
+fn generous(mut config: MagicLinkConfig) -> MagicLinkConfig {
+    let generous = yauth::RateLimit::new(100_000, time::Duration::minutes(1));
+    config.send_rate_limit = generous;
+    config.verify_rate_limit = generous;
+    config
+}
+
+async fn a_link_signs_in_once(family: Family) {
+    let Some(app) = ml_app_on(family, MagicLinkConfig::default()).await else {
+        return;
+    };
     let email = verified_user(&app).await;
     let token = link_for(&app, &email).await;
     let r = verify_link(&app, &token).await;
@@ -37,18 +76,20 @@ async fn a_link_signs_in_once() {
     assert_eq!(r.code(), "invalid_token", "a spent link is refused");
 }
 
-#[tokio::test]
-async fn an_expired_link_is_refused() {
-    let app = ml_app(MagicLinkConfig::default()).await;
+async fn an_expired_link_is_refused(family: Family) {
+    let Some(app) = ml_app_on(family, MagicLinkConfig::default()).await else {
+        return;
+    };
     let email = verified_user(&app).await;
     let token = link_for(&app, &email).await;
     app.clock.advance(time::Duration::minutes(15));
     assert_eq!(verify_link(&app, &token).await.code(), "invalid_token");
 }
 
-#[tokio::test]
-async fn a_new_link_replaces_the_old_one() {
-    let app = ml_app(MagicLinkConfig::default()).await;
+async fn a_new_link_replaces_the_old_one(family: Family) {
+    let Some(app) = ml_app_on(family, MagicLinkConfig::default()).await else {
+        return;
+    };
     let email = verified_user(&app).await;
     let old = link_for(&app, &email).await;
     let new = link_for(&app, &email).await;
@@ -57,9 +98,10 @@ async fn a_new_link_replaces_the_old_one() {
     assert_eq!(verify_link(&app, &new).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn unknown_addresses_get_no_link_unless_sign_up_is_on() {
-    let app = ml_app(MagicLinkConfig::default()).await;
+async fn unknown_addresses_get_no_link_unless_sign_up_is_on(family: Family) {
+    let Some(app) = ml_app_on(family, MagicLinkConfig::default()).await else {
+        return;
+    };
     let stranger = unique_email();
     let r = req(Method::POST, "/magic-link/send")
         .json(json!({ "email": stranger }))
@@ -81,9 +123,10 @@ async fn unknown_addresses_get_no_link_unless_sign_up_is_on() {
     assert!(user.email_verified, "the link proved the address");
 }
 
-#[tokio::test]
-async fn a_link_verifies_an_unverified_account() {
-    let app = ml_app(MagicLinkConfig::default()).await;
+async fn a_link_verifies_an_unverified_account(family: Family) {
+    let Some(app) = ml_app_on(family, MagicLinkConfig::default()).await else {
+        return;
+    };
     let email = unique_email();
     let r = req(Method::POST, "/register")
         .json(json!({ "email": email, "password": PASSWORD }))
@@ -97,12 +140,19 @@ async fn a_link_verifies_an_unverified_account() {
     assert!(stored_user(&app, &email).await.email_verified);
 }
 
-#[tokio::test]
-async fn mfa_applies_to_links_too() {
-    let app = app_with(test_config(ORIGIN), ep_config(), |b| {
-        mfa_support::with_mfa(with_magic_link(MagicLinkConfig::default())(b))
-    })
-    .await;
+async fn mfa_applies_to_links_too(family: Family) {
+    let extra = |b| mfa_support::with_mfa(with_magic_link(generous(MagicLinkConfig::default()))(b));
+    let Some(app) = families::app_in(
+        "magic_link",
+        family,
+        test_config(ORIGIN),
+        ep_config(),
+        extra,
+    )
+    .await
+    else {
+        return;
+    };
     let user = mfa_support::enrolled(&app).await;
     let token = link_for(&app, &user.email).await;
     let r = verify_link(&app, &token).await;

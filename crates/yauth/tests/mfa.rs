@@ -1,21 +1,42 @@
 //! The mfa plugin through HTTP. Every TOTP code comes from `oathtool` (an independent RFC 6238
-//! implementation), computed for the app's clock.
+//! implementation), computed for the app's clock. Every case runs on every database family.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+#[path = "common/backends.rs"]
+mod backends;
 mod common;
+#[path = "common/families.rs"]
+mod families;
 #[path = "common/mfa.rs"]
 mod mfa_support;
 
 use axum::http::{Method, StatusCode};
+use backends::Family;
 use common::*;
 use mfa_support::*;
 use serde_json::json;
 use yauth::plugins::mfa::MfaConfig;
 use yauth::{BuildError, YAuthBuilder, YAuthConfig};
 
-#[tokio::test]
-async fn a_login_with_mfa_on_needs_the_second_factor() {
-    let app = mfa_app().await;
+on_every_family!(
+    a_login_with_mfa_on_needs_the_second_factor,
+    a_replayed_code_is_refused,
+    the_sixth_attempt_finds_the_pending_login_void,
+    a_pending_login_expires,
+    setup_never_confirmed_never_enables_mfa,
+    the_secret_is_sealed_at_rest,
+    backup_codes_work_once_and_can_be_regenerated,
+    turning_mfa_off_needs_a_fresh_sign_in_and_a_code,
+);
+
+/// The app with the mfa plugin on `family`.
+async fn on(family: Family) -> Option<TestApp> {
+    families::app_in("mfa", family, test_config(ORIGIN), ep_config(), with_mfa).await
+}
+
+async fn a_login_with_mfa_on_needs_the_second_factor(family: Family) {
+    let Some(app) = on(family).await else { return };
     let user = enrolled(&app).await;
     let pending = pending_login(&app, &user.email).await;
     let r = verify(&app, &pending, &code_now(&app, &user.secret)).await;
@@ -37,9 +58,8 @@ async fn a_login_with_mfa_on_needs_the_second_factor() {
     assert_eq!(r.code(), "invalid_mfa_session");
 }
 
-#[tokio::test]
-async fn a_replayed_code_is_refused() {
-    let app = mfa_app().await;
+async fn a_replayed_code_is_refused(family: Family) {
+    let Some(app) = on(family).await else { return };
     let user = enrolled(&app).await;
     let code = code_now(&app, &user.secret);
     let first = pending_login(&app, &user.email).await;
@@ -66,9 +86,8 @@ async fn a_replayed_code_is_refused() {
     );
 }
 
-#[tokio::test]
-async fn the_sixth_attempt_finds_the_pending_login_void() {
-    let app = mfa_app().await;
+async fn the_sixth_attempt_finds_the_pending_login_void(family: Family) {
+    let Some(app) = on(family).await else { return };
     let user = enrolled(&app).await;
     let pending = pending_login(&app, &user.email).await;
     for wrong in ["000000", "111111", "222222", "333333", "444444"] {
@@ -88,9 +107,8 @@ async fn the_sixth_attempt_finds_the_pending_login_void() {
     assert_eq!(verify(&app, &fresh, &right).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn a_pending_login_expires() {
-    let app = mfa_app().await;
+async fn a_pending_login_expires(family: Family) {
+    let Some(app) = on(family).await else { return };
     let user = enrolled(&app).await;
     let pending = pending_login(&app, &user.email).await;
     app.clock.advance(time::Duration::minutes(6));
@@ -98,9 +116,8 @@ async fn a_pending_login_expires() {
     assert_eq!(r.code(), "invalid_mfa_session");
 }
 
-#[tokio::test]
-async fn setup_never_confirmed_never_enables_mfa() {
-    let app = mfa_app().await;
+async fn setup_never_confirmed_never_enables_mfa(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (email, cookie) = signed_in_user(&app).await;
     let r = req(Method::POST, "/mfa/totp/setup")
         .cookie(&cookie)
@@ -126,9 +143,8 @@ async fn setup_never_confirmed_never_enables_mfa() {
     assert_eq!(r.body["mfa_required"], json!(false));
 }
 
-#[tokio::test]
-async fn the_secret_is_sealed_at_rest() {
-    let app = mfa_app().await;
+async fn the_secret_is_sealed_at_rest(family: Family) {
+    let Some(app) = on(family).await else { return };
     let user = enrolled(&app).await;
     let id = stored_user(&app, &user.email).await.id;
     let mfa = app.yauth.state().repos().mfa.clone().unwrap();
@@ -166,9 +182,8 @@ fn base32(bytes: &[u8]) -> String {
         .collect()
 }
 
-#[tokio::test]
-async fn backup_codes_work_once_and_can_be_regenerated() {
-    let app = mfa_app().await;
+async fn backup_codes_work_once_and_can_be_regenerated(family: Family) {
+    let Some(app) = on(family).await else { return };
     let user = enrolled(&app).await;
     let count = |cookie: String| {
         let router = app.router.clone();
@@ -209,9 +224,8 @@ async fn backup_codes_work_once_and_can_be_regenerated() {
     assert_eq!(verify(&app, &again, &fresh[0]).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn turning_mfa_off_needs_a_fresh_sign_in_and_a_code() {
-    let app = mfa_app().await;
+async fn turning_mfa_off_needs_a_fresh_sign_in_and_a_code(family: Family) {
+    let Some(app) = on(family).await else { return };
     let user = enrolled(&app).await;
     let disable = |cookie: String, code: String| {
         let router = app.router.clone();
