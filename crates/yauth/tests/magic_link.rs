@@ -36,7 +36,17 @@ async fn ml_app(config: MagicLinkConfig) -> TestApp {
 /// The app with the magic-link plugin on `family`, its rate limits on but high (a database
 /// outlives one run, and its counters with it).
 async fn ml_app_on(family: Family, config: MagicLinkConfig) -> Option<TestApp> {
-    let extra = with_magic_link(generous(config));
+    ml_app_with(family, config, |b| b).await
+}
+
+/// [`ml_app_on`] with more plugins, added by `also`.
+async fn ml_app_with(
+    family: Family,
+    config: MagicLinkConfig,
+    also: fn(yauth::YAuthBuilder) -> yauth::YAuthBuilder,
+) -> Option<TestApp> {
+    let magic_link = with_magic_link(generous(config));
+    let extra = move |b| also(magic_link(b));
     families::app_in(
         "magic_link",
         family,
@@ -141,16 +151,8 @@ async fn a_link_verifies_an_unverified_account(family: Family) {
 }
 
 async fn mfa_applies_to_links_too(family: Family) {
-    let extra = |b| mfa_support::with_mfa(with_magic_link(generous(MagicLinkConfig::default()))(b));
-    let Some(app) = families::app_in(
-        "magic_link",
-        family,
-        test_config(ORIGIN),
-        ep_config(),
-        extra,
-    )
-    .await
-    else {
+    let config = MagicLinkConfig::default();
+    let Some(app) = ml_app_with(family, config, mfa_support::with_mfa).await else {
         return;
     };
     let user = mfa_support::enrolled(&app).await;
