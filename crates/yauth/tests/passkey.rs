@@ -4,11 +4,17 @@
 //! authenticator's state).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+#[path = "common/backends.rs"]
+mod backends;
 mod common;
+#[path = "common/families.rs"]
+mod families;
 #[path = "common/passkey.rs"]
 mod passkey_support;
 
 use axum::http::{Method, StatusCode};
+use backends::Family;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
@@ -19,9 +25,38 @@ use webauthn_authenticator_rs::softtoken::{self, SoftToken};
 use yauth::plugins::passkey::{CounterPolicy, PasskeyConfig};
 use yauth::{BuildError, YAuthBuilder};
 
-#[tokio::test]
-async fn a_registered_passkey_signs_in_without_a_username() {
-    let app = pk_app().await;
+on_every_family!(
+    a_registered_passkey_signs_in_without_a_username,
+    conditional_mediation_is_asked_for_explicitly,
+    an_email_hint_offers_that_accounts_passkeys,
+    an_email_hint_for_an_unknown_address_looks_like_a_real_one,
+    a_replayed_assertion_is_refused,
+    concurrent_finishes_of_one_ceremony_create_one_session,
+    an_assertion_made_for_another_origin_is_refused,
+    a_credential_from_another_registration_origin_is_refused,
+    a_cloned_authenticator_whose_counter_goes_back_is_refused,
+    the_counter_is_stored_after_each_sign_in_and_a_regression_policy_applies,
+    passkeys_are_listed_renamed_and_deleted,
+    registering_and_deleting_need_a_recent_sign_in,
+    a_ceremony_expires_and_belongs_to_its_user,
+    a_user_handle_of_another_account_is_refused,
+    malformed_browser_answers_are_client_errors,
+);
+
+/// The app with the passkey plugin configured as `config` on `family`, its rate limits on but
+/// high (a database outlives one run, and its counters with it).
+async fn pk_on(family: Family, mut config: PasskeyConfig) -> Option<TestApp> {
+    let generous = yauth::RateLimit::new(100_000, time::Duration::minutes(1));
+    config.login_start_rate_limit = generous;
+    config.login_finish_rate_limit = generous;
+    let extra = move |b: YAuthBuilder| b.with_passkey(config);
+    families::app_in("passkey", family, test_config(ORIGIN), ep_config(), extra).await
+}
+
+async fn a_registered_passkey_signs_in_without_a_username(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     let info = register(&app, &cookie, &mut authenticator).await;
@@ -55,9 +90,10 @@ async fn a_registered_passkey_signs_in_without_a_username() {
     assert!(r.body[0]["last_used_at"].is_string(), "{:?}", r.body);
 }
 
-#[tokio::test]
-async fn conditional_mediation_is_asked_for_explicitly() {
-    let app = pk_app().await;
+async fn conditional_mediation_is_asked_for_explicitly(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let r = req(Method::POST, "/passkey/login/begin")
         .json(json!({ "conditional": true }))
         .send(&app.router)
@@ -66,9 +102,10 @@ async fn conditional_mediation_is_asked_for_explicitly() {
     assert_eq!(r.body["options"]["mediation"], "conditional");
 }
 
-#[tokio::test]
-async fn an_email_hint_offers_that_accounts_passkeys() {
-    let app = pk_app().await;
+async fn an_email_hint_offers_that_accounts_passkeys(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     register(&app, &cookie, &mut authenticator).await;
@@ -86,9 +123,10 @@ async fn an_email_hint_offers_that_accounts_passkeys() {
     assert!(r.session_cookie().is_some());
 }
 
-#[tokio::test]
-async fn an_email_hint_for_an_unknown_address_looks_like_a_real_one() {
-    let app = pk_app().await;
+async fn an_email_hint_for_an_unknown_address_looks_like_a_real_one(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     register(&app, &cookie, &mut authenticator).await;
@@ -139,9 +177,10 @@ async fn an_email_hint_for_an_unknown_address_looks_like_a_real_one() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn a_replayed_assertion_is_refused() {
-    let app = pk_app().await;
+async fn a_replayed_assertion_is_refused(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     register(&app, &cookie, &mut authenticator).await;
@@ -164,9 +203,10 @@ async fn a_replayed_assertion_is_refused() {
     assert!(r.session_cookie().is_none());
 }
 
-#[tokio::test]
-async fn concurrent_finishes_of_one_ceremony_create_one_session() {
-    let app = pk_app().await;
+async fn concurrent_finishes_of_one_ceremony_create_one_session(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     register(&app, &cookie, &mut authenticator).await;
@@ -192,9 +232,10 @@ async fn concurrent_finishes_of_one_ceremony_create_one_session() {
     assert_eq!(ok, 1);
 }
 
-#[tokio::test]
-async fn an_assertion_made_for_another_origin_is_refused() {
-    let app = pk_app().await;
+async fn an_assertion_made_for_another_origin_is_refused(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     register(&app, &cookie, &mut authenticator).await;
@@ -208,9 +249,10 @@ async fn an_assertion_made_for_another_origin_is_refused() {
     assert_eq!(r.code(), "invalid_passkey");
 }
 
-#[tokio::test]
-async fn a_credential_from_another_registration_origin_is_refused() {
-    let app = pk_app().await;
+async fn a_credential_from_another_registration_origin_is_refused(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let (challenge_id, options) = register_begin(&app, &cookie).await;
     let options_typed: CreationChallengeResponse = serde_json::from_value(options).unwrap();
@@ -228,9 +270,10 @@ async fn a_credential_from_another_registration_origin_is_refused() {
     assert_eq!(r.code(), "invalid_passkey");
 }
 
-#[tokio::test]
-async fn a_cloned_authenticator_whose_counter_goes_back_is_refused() {
-    let app = pk_app().await;
+async fn a_cloned_authenticator_whose_counter_goes_back_is_refused(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut original = soft_token();
     register(&app, &cookie, &mut original).await;
@@ -277,9 +320,10 @@ async fn stored_counter(app: &TestApp, email: &str) -> u64 {
     row.credential["cred"]["counter"].as_u64().unwrap()
 }
 
-#[tokio::test]
-async fn the_counter_is_stored_after_each_sign_in_and_a_regression_policy_applies() {
-    let app = pk_app().await;
+async fn the_counter_is_stored_after_each_sign_in_and_a_regression_policy_applies(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     register(&app, &cookie, &mut authenticator).await;
@@ -305,11 +349,17 @@ async fn the_counter_is_stored_after_each_sign_in_and_a_regression_policy_applie
     assert_eq!(stored_counter(&app, &email).await, 10);
 
     // With the lenient policy the same sign-in passes, and the stored counter never goes down.
-    let app = pk_app_with(PasskeyConfig {
-        counter_policy: CounterPolicy::Warn,
-        ..PasskeyConfig::default()
-    })
-    .await;
+    let Some(app) = pk_on(
+        family,
+        PasskeyConfig {
+            counter_policy: CounterPolicy::Warn,
+            ..PasskeyConfig::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     register(&app, &cookie, &mut authenticator).await;
@@ -319,9 +369,10 @@ async fn the_counter_is_stored_after_each_sign_in_and_a_regression_policy_applie
     assert_eq!(stored_counter(&app, &email).await, 10);
 }
 
-#[tokio::test]
-async fn passkeys_are_listed_renamed_and_deleted() {
-    let app = pk_app().await;
+async fn passkeys_are_listed_renamed_and_deleted(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut first = soft_passkey();
     let mut second = soft_token();
@@ -420,9 +471,10 @@ async fn passkeys_are_listed_renamed_and_deleted() {
     assert_eq!(r.code(), "invalid_passkey");
 }
 
-#[tokio::test]
-async fn registering_and_deleting_need_a_recent_sign_in() {
-    let app = pk_app().await;
+async fn registering_and_deleting_need_a_recent_sign_in(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     let info = register(&app, &cookie, &mut authenticator).await;
@@ -467,9 +519,10 @@ async fn registering_and_deleting_need_a_recent_sign_in() {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
 }
 
-#[tokio::test]
-async fn a_ceremony_expires_and_belongs_to_its_user() {
-    let app = pk_app().await;
+async fn a_ceremony_expires_and_belongs_to_its_user(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let (challenge_id, options) = register_begin(&app, &cookie).await;
     // Another signed-in user cannot finish it.
@@ -484,7 +537,9 @@ async fn a_ceremony_expires_and_belongs_to_its_user() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
     assert_eq!(r.code(), "challenge_expired");
 
-    let app = pk_app().await;
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     register(&app, &cookie, &mut authenticator).await;
@@ -498,9 +553,10 @@ async fn a_ceremony_expires_and_belongs_to_its_user() {
     assert_eq!(r.code(), "challenge_expired");
 }
 
-#[tokio::test]
-async fn a_user_handle_of_another_account_is_refused() {
-    let app = pk_app().await;
+async fn a_user_handle_of_another_account_is_refused(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let mut authenticator = soft_passkey();
     register(&app, &cookie, &mut authenticator).await;
@@ -557,9 +613,10 @@ async fn the_aaguid_allow_list_admits_only_listed_models() {
     register(&app, &cookie, &mut soft_token()).await;
 }
 
-#[tokio::test]
-async fn malformed_browser_answers_are_client_errors() {
-    let app = pk_app().await;
+async fn malformed_browser_answers_are_client_errors(family: Family) {
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let (challenge_id, _) = register_begin(&app, &cookie).await;
     for credential in [
@@ -681,7 +738,10 @@ async fn configurations_webauthn_cannot_use_fail_the_build() {
 
 #[tokio::test]
 async fn every_passkey_route_is_documented_under_its_tag() {
-    let app = pk_app().await;
+    let family = Family::Memory;
+    let Some(app) = pk_on(family, PasskeyConfig::default()).await else {
+        return;
+    };
     let doc = serde_json::to_value(app.yauth.openapi()).unwrap();
     for (path, method) in [
         ("/passkey/login/begin", "post"),
