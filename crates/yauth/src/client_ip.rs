@@ -218,6 +218,9 @@ mod tests {
         assert!(n.contains("::ffff:192.168.1.1".parse().unwrap()));
         let v6: IpNetwork = "2001:db8::/32".parse().unwrap();
         assert!(v6.contains("2001:db8:1::1".parse().unwrap()));
+        // An IPv6 trusted-proxy network must not admit every IPv6 peer.
+        assert!(!v6.contains("2001:db9::1".parse().unwrap()));
+        assert!(!v6.contains("::1".parse().unwrap()));
         assert!("10.0.0.0/33".parse::<IpNetwork>().is_err());
         assert!("nonsense".parse::<IpNetwork>().is_err());
     }
