@@ -1,12 +1,19 @@
 //! The api-key plugin through HTTP: keys shown once, owned by their creator, scoped, expiring,
-//! and accepted in `Authorization: Bearer` or `X-Api-Key`.
+//! and accepted in `Authorization: Bearer` or `X-Api-Key`. Every case runs on every database
+//! family.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+#[path = "common/backends.rs"]
+mod backends;
 #[path = "common/bearer.rs"]
 mod bearer_support;
 mod common;
+#[path = "common/families.rs"]
+mod families;
 
 use axum::http::{Method, StatusCode};
+use backends::Family;
 use bearer_support::*;
 use common::*;
 use serde_json::{Value, json};
@@ -24,19 +31,34 @@ async fn reports(RequireScope(user, ..): RequireScope<ReportsRead>) -> String {
     user.email
 }
 
-/// The token app, plus an application route that needs the `reports:read` scope.
-async fn key_app(config: ApiKeyConfig) -> TestApp {
-    let mut app = app_with(
+on_every_family!(
+    a_key_is_shown_once_and_authenticates_in_either_header,
+    a_key_without_the_scope_is_forbidden_and_a_wrong_secret_unauthorised,
+    an_expired_key_is_refused,
+    the_owner_is_always_the_creator_and_scopes_stay_within_the_creators,
+    creating_a_key_needs_a_recent_sign_in,
+    a_deleted_key_stops_at_once_and_others_keys_cannot_be_deleted,
+    last_use_is_written_at_most_once_a_minute,
+    a_banned_owners_keys_stop_working,
+    a_bearer_token_wins_over_an_api_key_header,
+    an_account_holds_a_bounded_number_of_keys,
+);
+
+/// The token app on `family`, plus an application route that needs the `reports:read` scope.
+async fn key_on(family: Family, config: ApiKeyConfig) -> Option<TestApp> {
+    let mut app = families::app_in(
+        "api_key",
+        family,
         test_config(ORIGIN),
         ep_config(),
         with_tokens(BearerConfig::default(), config),
     )
-    .await;
+    .await?;
     let reports = app
         .yauth
         .protect(axum::Router::new().route("/reports", axum::routing::get(reports)));
     app.router = app.router.clone().merge(reports);
-    app
+    Some(app)
 }
 
 async fn create_key(app: &TestApp, cookie: &str, body: Value) -> Res {
@@ -51,9 +73,10 @@ fn with_header_key(method: Method, path: &str, key: &str) -> Req {
     req(method, path).origin(None).header("x-api-key", key)
 }
 
-#[tokio::test]
-async fn a_key_is_shown_once_and_authenticates_in_either_header() {
-    let app = key_app(ApiKeyConfig::default()).await;
+async fn a_key_is_shown_once_and_authenticates_in_either_header(family: Family) {
+    let Some(app) = key_on(family, ApiKeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let r = create_key(
         &app,
@@ -110,9 +133,10 @@ async fn a_key_is_shown_once_and_authenticates_in_either_header() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
 }
 
-#[tokio::test]
-async fn a_key_without_the_scope_is_forbidden_and_a_wrong_secret_unauthorised() {
-    let app = key_app(ApiKeyConfig::default()).await;
+async fn a_key_without_the_scope_is_forbidden_and_a_wrong_secret_unauthorised(family: Family) {
+    let Some(app) = key_on(family, ApiKeyConfig::default()).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let r = create_key(
         &app,
@@ -141,9 +165,10 @@ async fn a_key_without_the_scope_is_forbidden_and_a_wrong_secret_unauthorised() 
     assert_eq!(r.code(), "invalid_api_key");
 }
 
-#[tokio::test]
-async fn an_expired_key_is_refused() {
-    let app = key_app(ApiKeyConfig::default()).await;
+async fn an_expired_key_is_refused(family: Family) {
+    let Some(app) = key_on(family, ApiKeyConfig::default()).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let expires = app.yauth.state().now() + Duration::hours(1);
     let r = create_key(
@@ -180,13 +205,18 @@ async fn cookie_after_login(app: &TestApp, cookie: &str) -> String {
     login(app, &email, PASSWORD).await.session_cookie().unwrap()
 }
 
-#[tokio::test]
-async fn the_owner_is_always_the_creator_and_scopes_stay_within_the_creators() {
-    let app = key_app(ApiKeyConfig {
-        allowed_scopes: Some(vec!["reports:read".into(), "reports:write".into()]),
-        ..Default::default()
-    })
-    .await;
+async fn the_owner_is_always_the_creator_and_scopes_stay_within_the_creators(family: Family) {
+    let Some(app) = key_on(
+        family,
+        ApiKeyConfig {
+            allowed_scopes: Some(vec!["reports:read".into(), "reports:write".into()]),
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let other = stored_user(&app, &verified_user(&app).await).await;
     let r = create_key(&app, &cookie, json!({ "name": "x", "user_id": other.id })).await;
@@ -227,9 +257,10 @@ async fn the_owner_is_always_the_creator_and_scopes_stay_within_the_creators() {
     assert_eq!(r.code(), "reauthentication_required");
 }
 
-#[tokio::test]
-async fn creating_a_key_needs_a_recent_sign_in() {
-    let app = key_app(ApiKeyConfig::default()).await;
+async fn creating_a_key_needs_a_recent_sign_in(family: Family) {
+    let Some(app) = key_on(family, ApiKeyConfig::default()).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     app.clock.advance(Duration::minutes(11));
     let r = create_key(&app, &cookie, json!({ "name": "late" })).await;
@@ -237,9 +268,10 @@ async fn creating_a_key_needs_a_recent_sign_in() {
     assert_eq!(r.code(), "reauthentication_required");
 }
 
-#[tokio::test]
-async fn a_deleted_key_stops_at_once_and_others_keys_cannot_be_deleted() {
-    let app = key_app(ApiKeyConfig::default()).await;
+async fn a_deleted_key_stops_at_once_and_others_keys_cannot_be_deleted(family: Family) {
+    let Some(app) = key_on(family, ApiKeyConfig::default()).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let (_, intruder) = signed_in_user(&app).await;
     let r = create_key(&app, &cookie, json!({ "name": "mine" })).await;
@@ -270,9 +302,10 @@ async fn a_deleted_key_stops_at_once_and_others_keys_cannot_be_deleted() {
     assert_eq!(r.code(), "invalid_path");
 }
 
-#[tokio::test]
-async fn last_use_is_written_at_most_once_a_minute() {
-    let app = key_app(ApiKeyConfig::default()).await;
+async fn last_use_is_written_at_most_once_a_minute(family: Family) {
+    let Some(app) = key_on(family, ApiKeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let key = create_key(&app, &cookie, json!({ "name": "k" })).await.body["key"]
         .as_str()
@@ -303,9 +336,10 @@ async fn last_use_is_written_at_most_once_a_minute() {
     assert_eq!(last_used().await, Some(app.yauth.state().now()));
 }
 
-#[tokio::test]
-async fn a_banned_owners_keys_stop_working() {
-    let app = key_app(ApiKeyConfig::default()).await;
+async fn a_banned_owners_keys_stop_working(family: Family) {
+    let Some(app) = key_on(family, ApiKeyConfig::default()).await else {
+        return;
+    };
     let (email, cookie) = signed_in_user(&app).await;
     let key = create_key(&app, &cookie, json!({ "name": "k" })).await.body["key"]
         .as_str()
@@ -317,9 +351,10 @@ async fn a_banned_owners_keys_stop_working() {
     assert_eq!(r.code(), "account_banned");
 }
 
-#[tokio::test]
-async fn a_bearer_token_wins_over_an_api_key_header() {
-    let app = key_app(ApiKeyConfig::default()).await;
+async fn a_bearer_token_wins_over_an_api_key_header(family: Family) {
+    let Some(app) = key_on(family, ApiKeyConfig::default()).await else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     let key = create_key(&app, &cookie, json!({ "name": "k" })).await.body["key"]
         .as_str()
@@ -339,13 +374,18 @@ async fn a_bearer_token_wins_over_an_api_key_header() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn an_account_holds_a_bounded_number_of_keys() {
-    let app = key_app(ApiKeyConfig {
-        max_keys_per_user: 2,
-        ..Default::default()
-    })
-    .await;
+async fn an_account_holds_a_bounded_number_of_keys(family: Family) {
+    let Some(app) = key_on(
+        family,
+        ApiKeyConfig {
+            max_keys_per_user: 2,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
     let (_, cookie) = signed_in_user(&app).await;
     for name in ["a", "b"] {
         assert_eq!(

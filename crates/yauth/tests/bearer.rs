@@ -1,15 +1,25 @@
 //! The bearer plugin through HTTP: `/token`, refresh rotation and reuse, revocation, and the
 //! verifier refusing every forged or misdirected token. Issued tokens are also verified by
 //! `jsonwebtoken`, an independent JOSE implementation, against `YAuth::jwks()`.
+//!
+//! The flows that read and write tokens run on every database family; the cases about key
+//! material, algorithms and rotation run on memory, where each test owns its signing keys (the
+//! families' databases are shared by the tests of this binary, as replicas share one).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
+#[path = "common/backends.rs"]
+mod backends;
 #[path = "common/bearer.rs"]
 mod bearer_support;
 mod common;
+#[path = "common/families.rs"]
+mod families;
 #[path = "common/mfa.rs"]
 mod mfa_support;
 
 use axum::http::{Method, StatusCode};
+use backends::Family;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bearer_support::*;
@@ -19,6 +29,32 @@ use time::Duration;
 use yauth::plugins::api_key::ApiKeyConfig;
 use yauth::plugins::bearer::{BearerConfig, SigningAlgorithm, TokenFormat};
 use yauth::plugins::mfa::MfaConfig;
+
+on_every_family!(
+    a_password_sign_in_answers_tokens_that_authenticate_requests,
+    wrong_credentials_get_no_tokens,
+    an_account_with_mfa_gets_its_tokens_only_after_the_second_factor,
+    refresh_rotates_and_reuse_revokes_the_whole_family,
+    unknown_and_expired_refresh_tokens_are_refused,
+    expired_tokens_are_refused_after_the_leeway,
+    logout_and_password_change_revoke_every_token_of_the_user,
+    token_revoke_ends_one_sign_in_and_ignores_other_users_tokens,
+    stateless_verification_skips_the_revocation_list_but_not_the_ban,
+    a_banned_user_can_neither_use_nor_refresh_tokens,
+    the_session_cookie_comes_first_and_bearer_requests_need_no_origin,
+    step_up_accepts_a_fresh_sign_in_token_but_not_a_refreshed_one,
+);
+
+/// The token app on `family`.
+async fn on(family: Family) -> Option<TestApp> {
+    on_with(family, BearerConfig::default()).await
+}
+
+/// The token app on `family` with `bearer`.
+async fn on_with(family: Family, bearer: BearerConfig) -> Option<TestApp> {
+    let tokens = with_tokens(bearer, ApiKeyConfig::default());
+    families::app_in("bearer", family, test_config(ORIGIN), ep_config(), tokens).await
+}
 
 fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
@@ -49,9 +85,8 @@ async fn verify_independently(app: &TestApp, token: &str) -> Value {
         .claims
 }
 
-#[tokio::test]
-async fn a_password_sign_in_answers_tokens_that_authenticate_requests() {
-    let app = token_app().await;
+async fn a_password_sign_in_answers_tokens_that_authenticate_requests(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (email, tokens) = user_with_tokens(&app).await;
     assert_eq!(tokens["token_type"], json!("Bearer"));
     assert_eq!(tokens["expires_in"], json!(900));
@@ -101,9 +136,8 @@ async fn another_jose_implementation_verifies_tokens_of_every_algorithm() {
     }
 }
 
-#[tokio::test]
-async fn wrong_credentials_get_no_tokens() {
-    let app = token_app().await;
+async fn wrong_credentials_get_no_tokens(family: Family) {
+    let Some(app) = on(family).await else { return };
     let email = verified_user(&app).await;
     let r = req(Method::POST, "/token")
         .origin(None)
@@ -120,13 +154,16 @@ async fn wrong_credentials_get_no_tokens() {
     assert_eq!(r.code(), "invalid_credentials");
 }
 
-#[tokio::test]
-async fn an_account_with_mfa_gets_its_tokens_only_after_the_second_factor() {
-    let app = app_with(test_config(ORIGIN), ep_config(), |b| {
+async fn an_account_with_mfa_gets_its_tokens_only_after_the_second_factor(family: Family) {
+    let with_mfa = |b| {
         with_tokens(BearerConfig::default(), ApiKeyConfig::default())(b)
             .with_mfa(MfaConfig::default())
-    })
-    .await;
+    };
+    let Some(app) =
+        families::app_in("bearer", family, test_config(ORIGIN), ep_config(), with_mfa).await
+    else {
+        return;
+    };
     let user = mfa_support::enrolled(&app).await;
     let r = password_token(&app, &user.email).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -155,9 +192,8 @@ async fn an_account_with_mfa_gets_its_tokens_only_after_the_second_factor() {
     assert!(r.body.get("tokens").is_none());
 }
 
-#[tokio::test]
-async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
-    let app = token_app().await;
+async fn refresh_rotates_and_reuse_revokes_the_whole_family(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (_, first) = user_with_tokens(&app).await;
     let r = refresh(&app, refresh_token(&first)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
@@ -189,9 +225,8 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn unknown_and_expired_refresh_tokens_are_refused() {
-    let app = token_app().await;
+async fn unknown_and_expired_refresh_tokens_are_refused(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (_, tokens) = user_with_tokens(&app).await;
     let r = refresh(&app, "not-a-token").await;
     assert_eq!(r.code(), "invalid_refresh_token");
@@ -297,9 +332,8 @@ async fn forged_tokens_are_refused() {
     assert_eq!(session_with(&app, genuine).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn expired_tokens_are_refused_after_the_leeway() {
-    let app = token_app().await;
+async fn expired_tokens_are_refused_after_the_leeway(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (_, tokens) = user_with_tokens(&app).await;
     app.clock
         .advance(Duration::minutes(15) + Duration::seconds(5));
@@ -418,9 +452,8 @@ async fn rotated_keys_keep_verifying_until_their_last_token_expires() {
     );
 }
 
-#[tokio::test]
-async fn logout_and_password_change_revoke_every_token_of_the_user() {
-    let app = token_app().await;
+async fn logout_and_password_change_revoke_every_token_of_the_user(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (email, tokens) = user_with_tokens(&app).await;
     let r = login(&app, &email, PASSWORD).await;
     let cookie = r.session_cookie().unwrap();
@@ -461,9 +494,8 @@ async fn logout_and_password_change_revoke_every_token_of_the_user() {
     );
 }
 
-#[tokio::test]
-async fn token_revoke_ends_one_sign_in_and_ignores_other_users_tokens() {
-    let app = token_app().await;
+async fn token_revoke_ends_one_sign_in_and_ignores_other_users_tokens(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (_, mine) = user_with_tokens(&app).await;
     let (_, other) = user_with_tokens(&app).await;
     // Revoking another user's refresh token answers the same and changes nothing.
@@ -496,13 +528,18 @@ async fn token_revoke_ends_one_sign_in_and_ignores_other_users_tokens() {
     );
 }
 
-#[tokio::test]
-async fn stateless_verification_skips_the_revocation_list_but_not_the_ban() {
-    let app = token_app_with(BearerConfig {
-        check_revocation: false,
-        ..Default::default()
-    })
-    .await;
+async fn stateless_verification_skips_the_revocation_list_but_not_the_ban(family: Family) {
+    let Some(app) = on_with(
+        family,
+        BearerConfig {
+            check_revocation: false,
+            ..Default::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
     let (email, tokens) = user_with_tokens(&app).await;
     let r = with_bearer(Method::POST, "/token/revoke", access(&tokens))
         .json(json!({ "refresh_token": refresh_token(&tokens) }))
@@ -524,9 +561,8 @@ async fn stateless_verification_skips_the_revocation_list_but_not_the_ban() {
     assert_eq!(r.code(), "account_banned");
 }
 
-#[tokio::test]
-async fn a_banned_user_can_neither_use_nor_refresh_tokens() {
-    let app = token_app().await;
+async fn a_banned_user_can_neither_use_nor_refresh_tokens(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (email, tokens) = user_with_tokens(&app).await;
     ban(&app, &email).await;
     let r = session_with(&app, access(&tokens)).await;
@@ -542,9 +578,8 @@ async fn a_banned_user_can_neither_use_nor_refresh_tokens() {
     );
 }
 
-#[tokio::test]
-async fn the_session_cookie_comes_first_and_bearer_requests_need_no_origin() {
-    let app = token_app().await;
+async fn the_session_cookie_comes_first_and_bearer_requests_need_no_origin(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (email, tokens) = user_with_tokens(&app).await;
     let cookie = login(&app, &email, PASSWORD)
         .await
@@ -565,9 +600,8 @@ async fn the_session_cookie_comes_first_and_bearer_requests_need_no_origin() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
 }
 
-#[tokio::test]
-async fn step_up_accepts_a_fresh_sign_in_token_but_not_a_refreshed_one() {
-    let app = token_app().await;
+async fn step_up_accepts_a_fresh_sign_in_token_but_not_a_refreshed_one(family: Family) {
+    let Some(app) = on(family).await else { return };
     let (_, tokens) = user_with_tokens(&app).await;
     let r = with_bearer(Method::POST, "/api-keys", access(&tokens))
         .json(json!({ "name": "ci" }))
