@@ -179,6 +179,8 @@ from_row!(AuthorizationCode {
     code_challenge: text,
     code_challenge_method: text,
     nonce: opt_text,
+    auth_time: ts,
+    amr: json,
     expires_at: ts,
     used: bool,
     created_at: ts,

@@ -48,6 +48,11 @@ pub struct AuthorizationCode {
     pub code_challenge_method: String,
     /// OpenID Connect nonce to echo in the id_token.
     pub nonce: Option<String>,
+    /// When the user signed in to the session that consented (the id_token's `auth_time`):
+    /// not the code's creation, which may come long after the sign-in.
+    pub auth_time: OffsetDateTime,
+    /// How the user signed in (the id_token's `amr`): a JSON array of method names.
+    pub amr: serde_json::Value,
     /// End of validity.
     pub expires_at: OffsetDateTime,
     /// Whether the code was exchanged.

@@ -130,8 +130,9 @@ rows! {
     AuthorizationCodeRow => AuthorizationCode {
         id: Col<Uuid>, code_hash: Col<String>, client_id: Col<String>, user_id: Col<Uuid>,
         scopes: Opt<Json>, redirect_uri: Col<String>, code_challenge: Col<String>,
-        code_challenge_method: Col<String>, nonce: Opt<String>,
-        expires_at: Col<OffsetDateTime>, used: Col<bool>, created_at: Col<OffsetDateTime>,
+        code_challenge_method: Col<String>, nonce: Opt<String>, auth_time: Col<OffsetDateTime>,
+        amr: Col<Json>, expires_at: Col<OffsetDateTime>, used: Col<bool>,
+        created_at: Col<OffsetDateTime>,
     }
     /// `yauth_consents`.
     ConsentRow => Consent {

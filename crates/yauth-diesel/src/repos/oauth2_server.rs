@@ -87,8 +87,8 @@ impl<D: Dialect> Oauth2ServerRepository for Store<D> {
         self.exec(
             self.q(
                 "INSERT INTO {p}authorization_codes (id, code_hash, client_id, user_id, scopes, \
-                 redirect_uri, code_challenge, code_challenge_method, nonce, expires_at, used, \
-                 created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, \
+                 expires_at, used, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .uuid(c.id)
             .text(&c.code_hash)
@@ -99,6 +99,8 @@ impl<D: Dialect> Oauth2ServerRepository for Store<D> {
             .text(&c.code_challenge)
             .text(&c.code_challenge_method)
             .opt_text(c.nonce.as_deref())
+            .ts(c.auth_time)
+            .json(&c.amr)
             .ts(c.expires_at)
             .bool(c.used)
             .ts(c.created_at),
@@ -122,6 +124,17 @@ impl<D: Dialect> Oauth2ServerRepository for Store<D> {
             .q("SELECT * FROM {p}authorization_codes WHERE code_hash = ?")
             .text(code_hash);
         self.update_returning(&mut conn, update, reread).await
+    }
+
+    async fn find_authorization_code(
+        &self,
+        code_hash: &str,
+    ) -> StoreResult<Option<AuthorizationCode>> {
+        self.opt(
+            self.q("SELECT * FROM {p}authorization_codes WHERE code_hash = ?")
+                .text(code_hash),
+        )
+        .await
     }
 
     async fn upsert_consent(&self, c: &Consent) -> StoreResult<Consent> {
@@ -156,6 +169,14 @@ impl<D: Dialect> Oauth2ServerRepository for Store<D> {
             self.q("SELECT * FROM {p}consents WHERE user_id = ? AND client_id = ?")
                 .uuid(user_id)
                 .text(client_id),
+        )
+        .await
+    }
+
+    async fn list_user_consents(&self, user_id: Uuid) -> StoreResult<Vec<Consent>> {
+        self.all(
+            self.q("SELECT * FROM {p}consents WHERE user_id = ? ORDER BY updated_at DESC, id DESC")
+                .uuid(user_id),
         )
         .await
     }

@@ -391,6 +391,8 @@ fn authorization_codes() -> Table {
         .column(col("code_challenge", T::String(128)))
         .column(col("code_challenge_method", T::String(16)))
         .column(col("nonce", T::String(255)).null())
+        .column(col("auth_time", T::Timestamp))
+        .column(col("amr", T::Json))
         .column(col("expires_at", T::Timestamp))
         .index(&["expires_at"])
         .column(flag("used", false))

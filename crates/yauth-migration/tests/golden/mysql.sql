@@ -260,6 +260,8 @@ CREATE TABLE `yauth_authorization_codes` (
     `code_challenge` VARCHAR(128) NOT NULL,
     `code_challenge_method` VARCHAR(16) NOT NULL,
     `nonce` VARCHAR(255),
+    `auth_time` DATETIME(6) NOT NULL,
+    `amr` JSON NOT NULL,
     `expires_at` DATETIME(6) NOT NULL,
     `used` BOOLEAN NOT NULL DEFAULT FALSE,
     `created_at` DATETIME(6) NOT NULL,

@@ -265,6 +265,8 @@ CREATE TABLE "auth"."yauth_authorization_codes" (
     "code_challenge" VARCHAR(128) NOT NULL,
     "code_challenge_method" VARCHAR(16) NOT NULL,
     "nonce" VARCHAR(255),
+    "auth_time" TIMESTAMPTZ NOT NULL,
+    "amr" JSONB NOT NULL,
     "expires_at" TIMESTAMPTZ NOT NULL,
     "used" BOOLEAN NOT NULL DEFAULT FALSE,
     "created_at" TIMESTAMPTZ NOT NULL,

@@ -260,6 +260,8 @@ CREATE TABLE "yauth_authorization_codes" (
     "code_challenge" TEXT NOT NULL,
     "code_challenge_method" TEXT NOT NULL,
     "nonce" TEXT,
+    "auth_time" TEXT NOT NULL,
+    "amr" TEXT NOT NULL,
     "expires_at" TEXT NOT NULL,
     "used" INTEGER NOT NULL DEFAULT 0,
     "created_at" TEXT NOT NULL,

@@ -32,6 +32,11 @@ pub struct Model {
     pub code_challenge_method: String,
     /// Column `nonce`.
     pub nonce: Option<String>,
+    /// Column `auth_time`.
+    pub auth_time: TimeDateTimeWithTimeZone,
+    #[sea_orm(column_type = "JsonBinary")]
+    /// Column `amr`.
+    pub amr: Json,
     /// Column `expires_at`.
     pub expires_at: TimeDateTimeWithTimeZone,
     /// Column `used`.

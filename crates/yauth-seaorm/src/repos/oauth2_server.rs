@@ -7,6 +7,7 @@ use uuid::Uuid;
 use yauth_entity::{AuthorizationCode, Consent, DeviceCode, DeviceCodeStatus, Oauth2Client};
 use yauth_store::{DevicePoll, Oauth2ServerRepository, StoreError, StoreResult};
 
+use super::newest_first;
 use crate::db::Db;
 use crate::entities::{
     authorization_codes as ac, consents as cs, device_codes as dc, oauth2_clients as oc, users,
@@ -23,6 +24,8 @@ fn to_code(m: ac::Model) -> AuthorizationCode {
         code_challenge: m.code_challenge,
         code_challenge_method: m.code_challenge_method,
         nonce: m.nonce,
+        auth_time: m.auth_time,
+        amr: m.amr,
         expires_at: m.expires_at,
         used: m.used,
         created_at: m.created_at,
@@ -122,6 +125,8 @@ impl Oauth2ServerRepository for Db {
                     c.code_challenge_method.clone().into(),
                 ),
                 (C::Nonce, c.nonce.clone().into()),
+                (C::AuthTime, c.auth_time.into()),
+                (C::Amr, c.amr.clone().into()),
                 (C::ExpiresAt, c.expires_at.into()),
                 (C::Used, c.used.into()),
                 (C::CreatedAt, c.created_at.into()),
@@ -144,6 +149,18 @@ impl Oauth2ServerRepository for Db {
         let key = Cond::all().add(Expr::col(C::CodeHash).eq(code_hash));
         Ok(self
             .update_returning(ac::Entity, q, key)
+            .await?
+            .map(to_code))
+    }
+
+    async fn find_authorization_code(
+        &self,
+        code_hash: &str,
+    ) -> StoreResult<Option<AuthorizationCode>> {
+        let mut q = self.select(ac::Entity);
+        q.and_where(Expr::col(ac::Column::CodeHash).eq(code_hash));
+        Ok(self
+            .one::<ac::Model, _, _>(&self.conn, &q)
             .await?
             .map(to_code))
     }
@@ -180,6 +197,19 @@ impl Oauth2ServerRepository for Db {
             .one::<cs::Model, _, _>(&self.conn, &q)
             .await?
             .map(to_consent))
+    }
+
+    async fn list_user_consents(&self, user_id: Uuid) -> StoreResult<Vec<Consent>> {
+        use cs::Column as C;
+        let mut q = self.select(cs::Entity);
+        q.and_where(Expr::col(C::UserId).eq(user_id));
+        newest_first(&mut q, C::UpdatedAt, C::Id);
+        Ok(self
+            .all::<cs::Model, _, _>(&self.conn, &q)
+            .await?
+            .into_iter()
+            .map(to_consent)
+            .collect())
     }
 
     async fn delete_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<bool> {

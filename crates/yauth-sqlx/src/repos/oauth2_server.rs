@@ -4,7 +4,7 @@
 macro_rules! oauth2_server {
     ($d:ident) => {
         const _: () = {
-            use $crate::codec::{IntoEntity as _, entity};
+            use $crate::codec::{IntoEntity as _, entities, entity};
             use $crate::dialect::$d as c;
             use $crate::error::{TxError, db_err, retry};
             use $crate::macros::{by_dialect, sql};
@@ -50,11 +50,12 @@ macro_rules! oauth2_server {
                 async fn create_authorization_code(&self, a: &AuthorizationCode) -> StoreResult<()> {
                     sql!($d, query, [
                         c::uuid(a.id), &a.code_hash, &a.client_id, c::uuid(a.user_id), c::opt_json(a.scopes.as_ref()), &a.redirect_uri,
-                        &a.code_challenge, &a.code_challenge_method, a.nonce.as_deref(), c::time(a.expires_at), a.used, c::time(a.created_at)
+                        &a.code_challenge, &a.code_challenge_method, a.nonce.as_deref(), c::time(a.auth_time), c::json(&a.amr),
+                        c::time(a.expires_at), a.used, c::time(a.created_at)
                     ],
-                    pg: r#"INSERT INTO yauth_authorization_codes (id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, expires_at, used, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"#,
-                    mysql: r#"INSERT INTO yauth_authorization_codes (id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, expires_at, used, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
-                    sqlite: r#"INSERT INTO yauth_authorization_codes (id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, expires_at, used, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"#)
+                    pg: r#"INSERT INTO yauth_authorization_codes (id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, expires_at, used, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"#,
+                    mysql: r#"INSERT INTO yauth_authorization_codes (id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, expires_at, used, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+                    sqlite: r#"INSERT INTO yauth_authorization_codes (id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, expires_at, used, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"#)
                     .execute(&self.pool).await.map_err(db_err)?;
                     Ok(())
                 }
@@ -67,8 +68,8 @@ macro_rules! oauth2_server {
                     let now = c::time(now);
                     let row = by_dialect!($d, returning: {
                         sql!($d, query_as(AuthorizationCodeRow), [code_hash, now],
-                            pg: r#"UPDATE yauth_authorization_codes SET used = TRUE WHERE code_hash = $1 AND used = FALSE AND expires_at > $2 RETURNING id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, expires_at, used, created_at"#,
-                            sqlite: r#"UPDATE yauth_authorization_codes SET used = TRUE WHERE code_hash = ?1 AND used = FALSE AND expires_at > ?2 RETURNING id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, expires_at, used, created_at"#)
+                            pg: r#"UPDATE yauth_authorization_codes SET used = TRUE WHERE code_hash = $1 AND used = FALSE AND expires_at > $2 RETURNING id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, expires_at, used, created_at"#,
+                            sqlite: r#"UPDATE yauth_authorization_codes SET used = TRUE WHERE code_hash = ?1 AND used = FALSE AND expires_at > ?2 RETURNING id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, expires_at, used, created_at"#)
                         .fetch_optional(&self.pool).await.map_err(db_err)?
                     }, mysql: {
                         let changed = sql!($d, query, [code_hash, now],
@@ -76,10 +77,19 @@ macro_rules! oauth2_server {
                         .execute(&self.pool).await.map(|done| done.rows_affected());
                         $crate::repos::read_if_won(changed, || {
                             sql!($d, query_as(AuthorizationCodeRow), [code_hash],
-                                mysql: r#"SELECT id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, expires_at, used, created_at FROM yauth_authorization_codes WHERE code_hash = ?"#)
+                                mysql: r#"SELECT id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, expires_at, used, created_at FROM yauth_authorization_codes WHERE code_hash = ?"#)
                             .fetch_optional(&self.pool)
                         }).await?
                     });
+                    entity(row)
+                }
+
+                async fn find_authorization_code(&self, code_hash: &str) -> StoreResult<Option<AuthorizationCode>> {
+                    let row = sql!($d, query_as(AuthorizationCodeRow), [code_hash],
+                        pg: r#"SELECT id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, expires_at, used, created_at FROM yauth_authorization_codes WHERE code_hash = $1"#,
+                        mysql: r#"SELECT id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, expires_at, used, created_at FROM yauth_authorization_codes WHERE code_hash = ?"#,
+                        sqlite: r#"SELECT id, code_hash, client_id, user_id, scopes, redirect_uri, code_challenge, code_challenge_method, nonce, auth_time, amr, expires_at, used, created_at FROM yauth_authorization_codes WHERE code_hash = ?1"#)
+                    .fetch_optional(&self.pool).await.map_err(db_err)?;
                     entity(row)
                 }
 
@@ -116,6 +126,15 @@ macro_rules! oauth2_server {
                         sqlite: r#"SELECT id, user_id, client_id, scopes, created_at, updated_at FROM yauth_consents WHERE user_id = ?1 AND client_id = ?2"#)
                     .fetch_optional(&self.pool).await.map_err(db_err)?;
                     entity(row)
+                }
+
+                async fn list_user_consents(&self, user_id: Uuid) -> StoreResult<Vec<Consent>> {
+                    let rows = sql!($d, query_as(ConsentRow), [c::uuid(user_id)],
+                        pg: r#"SELECT id, user_id, client_id, scopes, created_at, updated_at FROM yauth_consents WHERE user_id = $1 ORDER BY updated_at DESC, id DESC"#,
+                        mysql: r#"SELECT id, user_id, client_id, scopes, created_at, updated_at FROM yauth_consents WHERE user_id = ? ORDER BY updated_at DESC, id DESC"#,
+                        sqlite: r#"SELECT id, user_id, client_id, scopes, created_at, updated_at FROM yauth_consents WHERE user_id = ?1 ORDER BY updated_at DESC, id DESC"#)
+                    .fetch_all(&self.pool).await.map_err(db_err)?;
+                    entities(rows)
                 }
 
                 async fn delete_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<bool> {

@@ -263,12 +263,23 @@ impl Oauth2ServerRepository for FindThenMarkDecide {
         self.0.consume_authorization_code(code_hash, now).await
     }
 
+    async fn find_authorization_code(
+        &self,
+        code_hash: &str,
+    ) -> StoreResult<Option<AuthorizationCode>> {
+        self.0.find_authorization_code(code_hash).await
+    }
+
     async fn upsert_consent(&self, consent: &Consent) -> StoreResult<Consent> {
         self.0.upsert_consent(consent).await
     }
 
     async fn find_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<Option<Consent>> {
         self.0.find_consent(user_id, client_id).await
+    }
+
+    async fn list_user_consents(&self, user_id: Uuid) -> StoreResult<Vec<Consent>> {
+        self.0.list_user_consents(user_id).await
     }
 
     async fn delete_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<bool> {

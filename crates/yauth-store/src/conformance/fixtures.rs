@@ -412,6 +412,8 @@ pub fn authorization_code(
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned(),
         code_challenge_method: "S256".to_owned(),
         nonce: Some(marker()),
+        auth_time: expires_at - Duration::hours(30),
+        amr: json!(["pwd", "otp", "mfa"]),
         expires_at,
         used: false,
         created_at: expires_at - Duration::minutes(10),

@@ -181,6 +181,8 @@ macro_rules! conformance_tests {
             oauth2_server::oauth2_server_code_consume_race,
             oauth2_server::oauth2_server_consent_upsert,
             oauth2_server::oauth2_server_consent_find_and_delete,
+            oauth2_server::oauth2_server_consents_listed_per_user,
+            oauth2_server::oauth2_server_code_find_in_any_state,
             oauth2_server::oauth2_server_consent_unknown_not_found,
             oauth2_server::oauth2_server_device_create_errors,
             oauth2_server::oauth2_server_device_find_pending,

@@ -58,6 +58,18 @@ impl Oauth2ServerRepository for MemoryStore {
         }
     }
 
+    async fn find_authorization_code(
+        &self,
+        code_hash: &str,
+    ) -> StoreResult<Option<AuthorizationCode>> {
+        Ok(self
+            .state
+            .read()
+            .authorization_codes
+            .get(code_hash)
+            .cloned())
+    }
+
     async fn upsert_consent(&self, consent: &Consent) -> StoreResult<Consent> {
         let mut st = self.state.write();
         st.require_client(&consent.client_id)?;
@@ -82,6 +94,18 @@ impl Oauth2ServerRepository for MemoryStore {
             .values()
             .find(|c| c.user_id == user_id && c.client_id == client_id)
             .cloned())
+    }
+
+    async fn list_user_consents(&self, user_id: Uuid) -> StoreResult<Vec<Consent>> {
+        let st = self.state.read();
+        let mut consents: Vec<Consent> = st
+            .consents
+            .values()
+            .filter(|c| c.user_id == user_id)
+            .cloned()
+            .collect();
+        consents.sort_by_key(|c| std::cmp::Reverse((c.updated_at, c.id)));
+        Ok(consents)
     }
 
     async fn delete_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<bool> {

@@ -81,12 +81,23 @@ pub trait Oauth2ServerRepository: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<Option<AuthorizationCode>>;
 
+    /// The code with this hash in any state (used or not, expired or not): a second exchange of
+    /// a used code finds here which tokens to revoke (RFC 6749 §4.1.2).
+    async fn find_authorization_code(
+        &self,
+        code_hash: &str,
+    ) -> StoreResult<Option<AuthorizationCode>>;
+
     /// Inserts the consent, or replaces the scopes of the existing (user, client) consent and
     /// sets its `updated_at`. Returns the stored row. Errors: `NotFound` (client or user).
     async fn upsert_consent(&self, consent: &Consent) -> StoreResult<Consent>;
 
     /// The user's consent for the client.
     async fn find_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<Option<Consent>>;
+
+    /// Every consent of the user, most recently changed first (`updated_at` descending, then
+    /// `id` descending). An unknown user gives an empty list.
+    async fn list_user_consents(&self, user_id: Uuid) -> StoreResult<Vec<Consent>>;
 
     /// Withdraws a consent. Returns whether it existed.
     async fn delete_consent(&self, user_id: Uuid, client_id: &str) -> StoreResult<bool>;

@@ -253,6 +253,55 @@ pub async fn oauth2_server_code_create_errors(repos: Repositories) {
     );
 }
 
+/// A code is found by hash in every state: unused, used, and expired; unknown hashes find
+/// nothing.
+pub async fn oauth2_server_code_find_in_any_state(repos: Repositories) {
+    let client = create_oauth2_client(&repos).await;
+    let user = create_user(&repos).await;
+    let server = repo(&repos);
+    let code = authorization_code(&client.client_id, user.id, now() + Duration::minutes(5));
+    server
+        .create_authorization_code(&code)
+        .await
+        .expect("create_authorization_code");
+    let found = server.find_authorization_code(&code.code_hash).await;
+    assert_eq!(
+        found.expect("find_authorization_code"),
+        Some(code.clone()),
+        "an unused code, every field"
+    );
+    let consumed = server
+        .consume_authorization_code(&code.code_hash, now())
+        .await;
+    assert!(
+        consumed.expect("consume").is_some(),
+        "the first exchange wins"
+    );
+    let used = AuthorizationCode {
+        used: true,
+        ..code.clone()
+    };
+    let found = server.find_authorization_code(&code.code_hash).await;
+    assert_eq!(
+        found.expect("find_authorization_code"),
+        Some(used),
+        "a used code is still found, marked used"
+    );
+    let expired = authorization_code(&client.client_id, user.id, now() - Duration::minutes(1));
+    server
+        .create_authorization_code(&expired)
+        .await
+        .expect("create_authorization_code");
+    let found = server.find_authorization_code(&expired.code_hash).await;
+    assert_eq!(
+        found.expect("find_authorization_code"),
+        Some(expired),
+        "an expired code is still found"
+    );
+    let unknown = server.find_authorization_code(&token_hash()).await;
+    assert_eq!(unknown.expect("find_authorization_code"), None);
+}
+
 /// An authorization code is exchanged once; unknown codes never.
 pub async fn oauth2_server_code_consume_once(repos: Repositories) {
     authorization_codes(&repos).consume_once().await;
@@ -329,6 +378,60 @@ pub async fn oauth2_server_consent_find_and_delete(repos: Repositories) {
         .delete_consent(user.id, &client.client_id)
         .await;
     assert!(!again.expect("delete_consent"), "missing: false");
+}
+
+/// A user's consents are listed most recently changed first, and nobody else's.
+pub async fn oauth2_server_consents_listed_per_user(repos: Repositories) {
+    let (first_client, second_client) = (
+        create_oauth2_client(&repos).await,
+        create_oauth2_client(&repos).await,
+    );
+    let user = create_user(&repos).await;
+    let other = create_user(&repos).await;
+    let now = now();
+    let server = repo(&repos);
+    let older = consent(user.id, &first_client.client_id, json!(["openid"]), now);
+    let newer = consent(
+        user.id,
+        &second_client.client_id,
+        json!(["openid", "email"]),
+        now + Duration::minutes(1),
+    );
+    let theirs = consent(other.id, &first_client.client_id, json!(["openid"]), now);
+    for c in [&older, &newer, &theirs] {
+        server.upsert_consent(c).await.expect("upsert_consent");
+    }
+    let listed = server.list_user_consents(user.id).await;
+    assert_eq!(
+        listed.expect("list_user_consents"),
+        vec![newer.clone(), older.clone()],
+        "the user's consents, newest change first, every field"
+    );
+    // Changing the older consent's scopes moves it to the front.
+    let changed = consent(
+        user.id,
+        &first_client.client_id,
+        json!(["openid", "profile"]),
+        now + Duration::minutes(2),
+    );
+    let changed = server
+        .upsert_consent(&changed)
+        .await
+        .expect("upsert_consent");
+    let listed = server.list_user_consents(user.id).await;
+    assert_eq!(
+        listed.expect("list_user_consents"),
+        vec![changed, newer],
+        "a changed consent is the most recent"
+    );
+    let listed = server.list_user_consents(other.id).await;
+    assert_eq!(listed.expect("list_user_consents"), vec![theirs]);
+    let listed = server.list_user_consents(new_id()).await;
+    assert_eq!(
+        listed.expect("list_user_consents"),
+        Vec::new(),
+        "an unknown user has none"
+    );
 }
 
 /// A consent for an unknown client or user is `NotFound`.

@@ -481,6 +481,10 @@ diesel::table! {
         code_challenge_method -> Varchar,
         /// Column `nonce`.
         nonce -> Nullable<Varchar>,
+        /// Column `auth_time`.
+        auth_time -> Datetime,
+        /// Column `amr`.
+        amr -> Json,
         /// Column `expires_at`.
         expires_at -> Datetime,
         /// Column `used`.

@@ -418,6 +418,10 @@ diesel::table! {
         code_challenge_method -> Varchar,
         /// Column `nonce`.
         nonce -> Nullable<Varchar>,
+        /// Column `auth_time`.
+        auth_time -> Timestamptz,
+        /// Column `amr`.
+        amr -> Jsonb,
         /// Column `expires_at`.
         expires_at -> Timestamptz,
         /// Column `used`.

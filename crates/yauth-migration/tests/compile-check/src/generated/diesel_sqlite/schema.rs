@@ -418,6 +418,10 @@ diesel::table! {
         code_challenge_method -> Varchar,
         /// Column `nonce`.
         nonce -> Nullable<Varchar>,
+        /// Column `auth_time`.
+        auth_time -> Text,
+        /// Column `amr`.
+        amr -> Text,
         /// Column `expires_at`.
         expires_at -> Text,
         /// Column `used`.

@@ -28,6 +28,10 @@ pub struct Model {
     pub code_challenge_method: String,
     /// Column `nonce`.
     pub nonce: Option<String>,
+    /// Column `auth_time`.
+    pub auth_time: TimeDateTime,
+    /// Column `amr`.
+    pub amr: Json,
     /// Column `expires_at`.
     pub expires_at: TimeDateTime,
     /// Column `used`.
