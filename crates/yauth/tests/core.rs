@@ -30,6 +30,7 @@ on_every_family!(
     trusted_origins_extend_the_csrf_allow_list,
     binding_warn_allows_a_moved_session,
     binding_invalidate_ends_a_moved_session,
+    binding_checks_only_what_is_bound,
     sessions_slide_and_end_at_the_absolute_lifetime,
     idle_sessions_expire,
     users_list_and_revoke_their_own_sessions,
@@ -248,6 +249,42 @@ async fn binding_invalidate_ends_a_moved_session(family: Family) {
         .send(&app.router)
         .await;
     assert_eq!(r.code(), "session_binding_mismatch");
+}
+
+async fn binding_checks_only_what_is_bound(family: Family) {
+    for bind_ip in [true, false] {
+        let mut config = test_config(ORIGIN);
+        config.session.bind_ip = bind_ip;
+        config.session.bind_user_agent = !bind_ip;
+        config.session.binding_action = BindingAction::Invalidate;
+        let Some(app) = on(family, config, |b| b).await else {
+            return;
+        };
+        let (_, cookie) = signed_in_user(&app).await;
+        let moved_ip = req(Method::GET, "/session")
+            .cookie(&cookie)
+            .ip("198.51.100.99");
+        let moved_agent = req(Method::GET, "/session")
+            .cookie(&cookie)
+            .header("user-agent", "curl/8");
+        let (unbound, bound) = if bind_ip {
+            (moved_agent, moved_ip)
+        } else {
+            (moved_ip, moved_agent)
+        };
+        let r = unbound.send(&app.router).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "bind_ip {bind_ip}: the unbound change is fine"
+        );
+        let r = bound.send(&app.router).await;
+        assert_eq!(
+            r.code(),
+            "session_binding_mismatch",
+            "bind_ip {bind_ip}: the bound change ends the session"
+        );
+    }
 }
 
 #[tokio::test]

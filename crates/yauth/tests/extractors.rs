@@ -75,8 +75,36 @@ async fn app_routes(app: &TestApp) -> Router {
         .route(
             "/reports",
             get(|RequireScope(user, ..): RequireScope<ReadReports>| async move { user.email }),
-        );
-    app.yauth.protect(mine).merge(app.router.clone())
+        )
+        .route("/maybe", get(maybe_user));
+    // The same optional handler outside the middleware: nobody is ever authenticated there.
+    let open = Router::new().route("/open/maybe", get(maybe_user));
+    app.yauth
+        .protect(mine)
+        .merge(open)
+        .merge(app.router.clone())
+}
+
+async fn maybe_user(user: Option<AuthUser>) -> String {
+    user.map_or_else(|| "anonymous".to_owned(), |u| u.email)
+}
+
+#[tokio::test]
+async fn the_optional_extractor_sees_the_middlewares_user_and_only_that() {
+    let app = app_with(test_config(ORIGIN), ep_config(), |b| b).await;
+    let router = app_routes(&app).await;
+    let (email, cookie) = signed_in_user(&app).await;
+    let r = req(Method::GET, "/maybe")
+        .cookie(&cookie)
+        .send(&router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, email);
+    let r = req(Method::GET, "/open/maybe")
+        .cookie(&cookie)
+        .send(&router)
+        .await;
+    assert_eq!(r.body, "anonymous", "no middleware, no user");
 }
 
 #[tokio::test]
