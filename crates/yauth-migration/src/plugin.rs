@@ -108,6 +108,7 @@ impl Plugin {
     pub fn requires(self) -> &'static [Plugin] {
         match self {
             Self::Oidc => &[Self::Oauth2Server, Self::Bearer],
+            Self::Oauth2Server => &[Self::Bearer],
             Self::AccountLockout => &[Self::EmailPassword],
             _ => &[],
         }

@@ -28,7 +28,13 @@ pub(crate) const API_KEY_PREFIX: &str = "yauth_";
 /// The credential of `Authorization: Bearer <credential>`, if the header has that scheme.
 #[cfg(any(feature = "bearer", feature = "api-key"))]
 pub(crate) fn bearer_credential(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    bearer_credential_from(&parts.headers)
+}
+
+/// The credential of an `Authorization: Bearer` header.
+#[cfg(any(feature = "bearer", feature = "api-key"))]
+pub(crate) fn bearer_credential_from(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, credential) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -48,8 +54,9 @@ pub enum AuthMethod {
 
 /// The authenticated user, put in the request extensions by the auth middleware.
 ///
-/// Use it as an extractor in handlers behind the middleware (or `Option<AuthUser>` where
-/// authentication is optional):
+/// Use it as an extractor in handlers behind the middleware. `Option<AuthUser>` gives the same
+/// user there, and `None` in a handler mounted outside it (the middleware is what
+/// authenticates; without it nobody is signed in):
 ///
 /// ```
 /// use yauth::AuthUser;

@@ -149,6 +149,8 @@ pub struct YAuthBuilder {
     bearer: Option<crate::plugins::bearer::Setup>,
     #[cfg(feature = "account-lockout")]
     lockout: Option<Arc<crate::plugins::account_lockout::Lockout>>,
+    #[cfg(feature = "oauth2-server")]
+    oauth2_server: Option<Arc<crate::plugins::oauth2_server::Server>>,
     errors: Vec<BuildError>,
     schema_check: bool,
 }
@@ -167,6 +169,8 @@ impl YAuthBuilder {
             bearer: None,
             #[cfg(feature = "account-lockout")]
             lockout: None,
+            #[cfg(feature = "oauth2-server")]
+            oauth2_server: None,
             errors: Vec::new(),
             schema_check: true,
         }
@@ -253,6 +257,15 @@ impl YAuthBuilder {
         self
     }
 
+    #[cfg(feature = "oauth2-server")]
+    pub(crate) fn set_oauth2_server(
+        mut self,
+        server: Arc<crate::plugins::oauth2_server::Server>,
+    ) -> Self {
+        self.oauth2_server = Some(server);
+        self
+    }
+
     /// Skips the start-up schema check, which selects the columns of every table of the enabled
     /// plugins from no rows (one cheap query per table) and refuses to build when one is missing.
     /// For deployments whose database user may not run such queries at start-up.
@@ -319,6 +332,8 @@ impl YAuthBuilder {
             tokens,
             #[cfg(feature = "account-lockout")]
             lockout: self.lockout,
+            #[cfg(feature = "oauth2-server")]
+            oauth2_server: self.oauth2_server,
         });
         let (router, openapi) = assemble(&state);
         let purge = purge_interval.map(|every| crate::purge::spawn(state.clone(), every));

@@ -32,6 +32,9 @@ pub(crate) struct Inner {
     /// The lockout rules, when the account-lockout plugin is enabled.
     #[cfg(feature = "account-lockout")]
     pub lockout: Option<Arc<crate::plugins::account_lockout::Lockout>>,
+    /// The authorization server, when the oauth2-server plugin is enabled.
+    #[cfg(feature = "oauth2-server")]
+    pub oauth2_server: Option<Arc<crate::plugins::oauth2_server::Server>>,
 }
 
 impl std::fmt::Debug for YAuthState {
@@ -98,6 +101,12 @@ impl YAuthState {
     #[cfg(feature = "account-lockout")]
     pub(crate) fn lockout(&self) -> Option<&Arc<crate::plugins::account_lockout::Lockout>> {
         self.inner.lockout.as_ref()
+    }
+
+    /// The authorization server of the oauth2-server plugin.
+    #[cfg(feature = "oauth2-server")]
+    pub(crate) fn oauth2_server(&self) -> Option<&Arc<crate::plugins::oauth2_server::Server>> {
+        self.inner.oauth2_server.as_ref()
     }
 
     /// The re-encryption of the sealed columns of the enabled plugins, when there is a key ring

@@ -24,6 +24,9 @@ pub mod mfa;
 #[cfg(feature = "oauth")]
 pub mod oauth;
 
+#[cfg(feature = "oauth2-server")]
+pub mod oauth2_server;
+
 #[cfg(feature = "passkey")]
 pub mod passkey;
 

@@ -38,7 +38,10 @@ pub struct TokenPair {
 
 /// How an access token was obtained, for the claims.
 pub(crate) struct Grant<'a> {
-    pub user_id: Uuid,
+    /// The `sub`: a user id, or the client itself for client credentials.
+    pub subject: String,
+    /// The client the token is issued to; `None` for yauth's own (`BearerConfig::client_id`).
+    pub client_id: Option<&'a str>,
     pub scopes: Option<Vec<String>>,
     /// The sign-in time and methods, on tokens issued by a sign-in.
     pub sign_in: Option<(OffsetDateTime, &'a [&'static str])>,
@@ -124,12 +127,52 @@ impl Tokens {
         };
         self.repo.create_refresh_token(&row).await?;
         let grant = Grant {
-            user_id: user.id,
+            subject: user.id.to_string(),
+            client_id: None,
             scopes: None,
             sign_in: Some((authenticated_at, amr)),
         };
         let access = self.sign_access_token(&grant, row.id, now).await?;
         Ok(self.pair(access, refresh))
+    }
+
+    /// An access token a client gets for itself (client credentials, RFC 6749 §4.4): `sub` and
+    /// `client_id` name the client, there is no refresh token, and the `jti` is new. Returns
+    /// the token and its lifetime in seconds.
+    pub async fn issue_for_client(
+        &self,
+        client_id: &str,
+        scopes: Vec<String>,
+    ) -> Result<(String, i64), ApiError> {
+        let grant = Grant {
+            subject: client_id.to_owned(),
+            client_id: Some(client_id),
+            scopes: Some(scopes),
+            sign_in: None,
+        };
+        let token = self
+            .sign_access_token(&grant, new_id(), self.clock.now())
+            .await?;
+        Ok((token, self.config.access_token_ttl.whole_seconds()))
+    }
+
+    /// Puts a verified access token on the revocation list until it would have expired.
+    pub async fn revoke_access_token(&self, claims: &AccessClaims) -> StoreResult<()> {
+        let now = self.clock.now();
+        let expires = OffsetDateTime::from_unix_timestamp(claims.exp)
+            .map_or(now + self.access_lifetime(), |exp| exp + self.config.leeway);
+        self.repo
+            .revoke_jti(&JtiRevocation {
+                jti: claims.jti.clone(),
+                expires_at: expires,
+                created_at: now,
+            })
+            .await
+    }
+
+    /// The issuer and audience of the tokens this service issues.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     fn pair(&self, access_token: String, refresh_token: String) -> TokenPair {
@@ -152,13 +195,15 @@ impl Tokens {
         let iat = now.unix_timestamp();
         let claims = AccessClaims {
             iss: self.issuer.clone(),
-            sub: grant.user_id.to_string(),
+            sub: grant.subject.clone(),
             aud: Audience::One(self.audience.clone()),
             exp: iat + self.config.access_token_ttl.whole_seconds(),
             iat,
             nbf: iat,
             jti: jti.to_string(),
-            client_id: self.config.client_id.clone(),
+            client_id: grant
+                .client_id
+                .map_or_else(|| self.config.client_id.clone(), str::to_owned),
             scope: grant.scopes.as_ref().map(|s| s.join(" ")),
             auth_time: grant.sign_in.map(|(at, _)| at.unix_timestamp()),
             amr: grant
@@ -229,7 +274,8 @@ impl Tokens {
                 };
                 let scopes = scopes_of(issued.scopes.as_ref());
                 let grant = Grant {
-                    user_id: user.id,
+                    subject: user.id.to_string(),
+                    client_id: None,
                     scopes,
                     sign_in: None,
                 };
@@ -356,6 +402,29 @@ impl Tokens {
             return Err(TokenError::Revoked.into());
         }
         Ok(claims)
+    }
+
+    /// The claims of `token` if it is active (RFC 7662): valid as [`verify`](Self::verify)
+    /// checks it, and not revoked, whether or not `check_revocation` is on, since introspection
+    /// is how a resource server learns of revocation. `None` for a bad, expired or revoked token.
+    pub async fn introspect(&self, token: &str) -> Result<Option<Arc<AccessClaims>>, VerifyError> {
+        let claims = match self.verify(token).await {
+            Ok(claims) => claims,
+            Err(VerifyError::Token(kind)) => {
+                tracing::debug!(%kind, "introspected token inactive");
+                return Ok(None);
+            }
+            Err(other) => return Err(other),
+        };
+        if !self.config.check_revocation
+            && self
+                .repo
+                .is_jti_revoked(&claims.jti, self.clock.now())
+                .await?
+        {
+            return Ok(None);
+        }
+        Ok(Some(claims))
     }
 
     /// The verifying key for `kid`, from the cache, which is read again when stale or (at most

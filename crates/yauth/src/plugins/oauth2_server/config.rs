@@ -1,0 +1,119 @@
+//! The oauth2-server plugin's configuration.
+
+use time::Duration;
+
+use crate::config::RateLimit;
+
+/// Who may register clients at `POST /oauth/register` (RFC 7591).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum RegistrationPolicy {
+    /// No dynamic registration: the route answers 403 and the metadata leaves out
+    /// `registration_endpoint`. Clients are created by the application
+    /// (`YAuth::register_oauth2_client`).
+    #[default]
+    Closed,
+    /// Anyone may register (rate-limited per client address); redirect URIs must still be
+    /// https or loopback.
+    Open,
+    /// A registration must carry `Authorization: Bearer <token>` with this initial access
+    /// token (RFC 7591 §3).
+    InitialAccessToken(String),
+}
+
+/// Settings of the oauth2-server plugin.
+#[derive(Debug, Clone)]
+pub struct Oauth2ServerConfig {
+    /// The scopes clients may ask for, e.g. your API's `reports:read`; a client's own list
+    /// stays within it (default none).
+    pub scopes_supported: Vec<String>,
+    /// Where yauth's router is served, e.g. `https://app.example.com/api/auth`: the endpoints
+    /// the metadata lists are under it. Default: the core `base_url` (the router at the root).
+    pub endpoint_base: Option<String>,
+    /// Dynamic client registration (default closed).
+    pub registration: RegistrationPolicy,
+    /// Token, introspection and revocation requests per client address.
+    pub token_rate_limit: RateLimit,
+    /// Registrations per client address.
+    pub registration_rate_limit: RateLimit,
+}
+
+impl Default for Oauth2ServerConfig {
+    fn default() -> Self {
+        Self {
+            scopes_supported: Vec::new(),
+            endpoint_base: None,
+            registration: RegistrationPolicy::Closed,
+            token_rate_limit: RateLimit::new(120, Duration::minutes(1)),
+            registration_rate_limit: RateLimit::new(10, Duration::hours(1)),
+        }
+    }
+}
+
+impl Oauth2ServerConfig {
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if let Some(base) = &self.endpoint_base {
+            let parsed = url::Url::parse(base)
+                .map_err(|e| format!("endpoint_base {base:?} is not a URL: {e}"))?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+                return Err(format!("endpoint_base {base:?} must be an http(s) URL"));
+            }
+        }
+        if let Some(bad) = self.scopes_supported.iter().find(|s| !is_scope_token(s)) {
+            return Err(format!(
+                "scope {bad:?} is not a scope token (RFC 6749 §3.3: printable ASCII, no space, \
+                 quote or backslash)"
+            ));
+        }
+        if let RegistrationPolicy::InitialAccessToken(token) = &self.registration
+            && token.len() < 32
+        {
+            return Err("the initial access token must be at least 32 characters".into());
+        }
+        self.token_rate_limit.validate("token_rate_limit")?;
+        self.registration_rate_limit
+            .validate("registration_rate_limit")
+    }
+}
+
+/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+pub(crate) fn is_scope_token(scope: &str) -> bool {
+    !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid_and_bounds_are_enforced() {
+        assert_eq!(Oauth2ServerConfig::default().validate(), Ok(()));
+        let relative = Oauth2ServerConfig {
+            endpoint_base: Some("/api/auth".into()),
+            ..Default::default()
+        };
+        assert!(relative.validate().is_err());
+        let weak = Oauth2ServerConfig {
+            registration: RegistrationPolicy::InitialAccessToken("short".into()),
+            ..Default::default()
+        };
+        assert!(weak.validate().is_err());
+        let spaced = Oauth2ServerConfig {
+            scopes_supported: vec!["read write".into()],
+            ..Default::default()
+        };
+        assert!(spaced.validate().is_err());
+    }
+
+    #[test]
+    fn scope_tokens_follow_the_rfc_grammar() {
+        for ok in ["openid", "reports:read", "a!#[]~", "https://api.example/x"] {
+            assert!(is_scope_token(ok), "{ok}");
+        }
+        for bad in ["", "a b", "a\"b", "a\\b", "é", "a\tb"] {
+            assert!(!is_scope_token(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The authorization server metadata (RFC 8414): what is implemented, and nothing else.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::clients::GrantType;
+use super::config::{Oauth2ServerConfig, RegistrationPolicy};
+
+/// `GET /.well-known/oauth-authorization-server`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServerMetadata {
+    /// The issuer: the `iss` of every token issued here.
+    pub issuer: String,
+    /// The token endpoint.
+    pub token_endpoint: String,
+    /// How clients authenticate at the token, introspection and revocation endpoints.
+    pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// The grant types the token endpoint accepts.
+    pub grant_types_supported: Vec<&'static str>,
+    /// The response types of the authorization endpoint (none yet: no authorization endpoint).
+    pub response_types_supported: Vec<&'static str>,
+    /// The scopes clients may ask for.
+    pub scopes_supported: Vec<String>,
+    /// The JWKS with the keys that sign access tokens.
+    pub jwks_uri: String,
+    /// Token introspection (RFC 7662).
+    pub introspection_endpoint: String,
+    /// Authentication methods at the introspection endpoint.
+    pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// Token revocation (RFC 7009).
+    pub revocation_endpoint: String,
+    /// Authentication methods at the revocation endpoint.
+    pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// Dynamic client registration (RFC 7591), when the policy allows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
+}
+
+/// Client authentication methods of a confidential client.
+const SECRET_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
+/// The metadata of a server whose routes are mounted at `base` (the core base URL and the
+/// router's mount path) and whose tokens name `issuer`.
+pub(crate) fn document(config: &Oauth2ServerConfig, base: &str, issuer: &str) -> ServerMetadata {
+    let endpoint = |path: &str| format!("{}{path}", base.trim_end_matches('/'));
+    ServerMetadata {
+        issuer: issuer.to_owned(),
+        token_endpoint: endpoint("/oauth/token"),
+        token_endpoint_auth_methods_supported: SECRET_METHODS.to_vec(),
+        grant_types_supported: GrantType::IMPLEMENTED.iter().map(|g| g.name()).collect(),
+        response_types_supported: Vec::new(),
+        scopes_supported: config.scopes_supported.clone(),
+        jwks_uri: endpoint("/.well-known/jwks.json"),
+        introspection_endpoint: endpoint("/oauth/introspect"),
+        introspection_endpoint_auth_methods_supported: SECRET_METHODS.to_vec(),
+        revocation_endpoint: endpoint("/oauth/revoke"),
+        revocation_endpoint_auth_methods_supported: SECRET_METHODS.to_vec(),
+        registration_endpoint: (config.registration != RegistrationPolicy::Closed)
+            .then(|| endpoint("/oauth/register")),
+    }
+}

@@ -1,0 +1,206 @@
+//! The oauth2-server plugin: yauth as the authorization server of other applications.
+//!
+//! So far it serves machine-to-machine access:
+//!
+//! - `GET /.well-known/oauth-authorization-server`: the metadata (RFC 8414), listing only
+//!   what is implemented;
+//! - `GET /.well-known/jwks.json`: the keys that verify access tokens;
+//! - `POST /oauth/register`: dynamic client registration (RFC 7591) when
+//!   [`RegistrationPolicy`] allows it (open, or with an initial access token); redirect URIs
+//!   must be https (or loopback) and are later compared exactly. Applications register their
+//!   own clients with [`YAuth::register_oauth2_client`](crate::YAuth::register_oauth2_client);
+//! - `POST /oauth/token` with `grant_type=client_credentials` (RFC 6749 §4.4): a confidential
+//!   client authenticates with `client_secret_basic` or `client_secret_post` and gets an RFC
+//!   9068 access token from the bearer plugin's signer, with `sub` and `client_id` naming it;
+//! - `POST /oauth/introspect` (RFC 7662) and `POST /oauth/revoke` (RFC 7009) for confidential
+//!   clients. Introspection always consults the revocation list, and a user's token turns
+//!   inactive when the user is banned or deleted.
+//!
+//! Errors have the RFCs' shape (`{"error", "error_description"}`, [`OAuthError`]). Client
+//! secrets are stored as Argon2id hashes. The authorization code, refresh and device grants
+//! come next; registration refuses them until then.
+
+mod client_auth;
+mod clients;
+mod config;
+mod error;
+mod metadata;
+// The authorization-code grant (next) uses it; until then only its tests do.
+#[cfg_attr(not(test), expect(dead_code))]
+mod pkce;
+mod redirect_uri;
+mod registration;
+mod routes;
+// The device grant (next) uses it; until then only its tests do.
+#[cfg_attr(not(test), expect(dead_code))]
+mod user_code;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::http::HeaderMap;
+use utoipa_axum::router::OpenApiRouter;
+use yauth_entity::{Oauth2Client, new_id};
+use yauth_store::Oauth2ServerRepository;
+
+use crate::builder::{BuildError, PendingPlugin, PluginId, YAuth, YAuthBuilder};
+use crate::crypto::{constant_time_eq, hash_password, random_token};
+use crate::plugin::{PluginState, YAuthPlugin};
+use crate::plugins::bearer::Tokens;
+use crate::state::YAuthState;
+use client_auth::AuthMethod;
+
+pub use config::{Oauth2ServerConfig, RegistrationPolicy};
+pub use error::{OAuthError, OAuthErrorBody};
+pub use metadata::ServerMetadata;
+pub use registration::{ClientRegistration, RegisteredClient};
+pub use routes::{Introspection, TokenLookup, TokenRequest, TokenResponse};
+
+/// The plugin's own state.
+pub(crate) struct Server {
+    config: Oauth2ServerConfig,
+    repo: Arc<dyn Oauth2ServerRepository>,
+    /// Where the endpoints are served: `endpoint_base`, or the core base URL.
+    endpoint_base: String,
+}
+
+/// State of the plugin's handlers.
+pub(crate) type ServerState = PluginState<Server>;
+
+impl Server {
+    /// The bearer plugin's token service; `build()` refuses this plugin without bearer.
+    fn tokens<'a>(&self, core: &'a YAuthState) -> Result<&'a Arc<Tokens>, OAuthError> {
+        core.tokens().ok_or_else(|| {
+            tracing::error!("oauth2-server runs without the bearer plugin's token service");
+            OAuthError::temporarily_unavailable()
+        })
+    }
+
+    /// Whether a registration request may proceed under the policy.
+    fn admit_registration(&self, headers: &HeaderMap) -> Result<(), OAuthError> {
+        match &self.config.registration {
+            RegistrationPolicy::Closed => Err(OAuthError::registration_closed()),
+            RegistrationPolicy::Open => Ok(()),
+            RegistrationPolicy::InitialAccessToken(expected) => {
+                let presented = crate::auth::bearer_credential_from(headers);
+                match presented {
+                    Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
+                        Ok(())
+                    }
+                    _ => Err(OAuthError::invalid_token()),
+                }
+            }
+        }
+    }
+}
+
+/// The plugin itself; added with [`YAuthBuilder::with_oauth2_server`].
+pub struct Oauth2ServerPlugin(Arc<Server>);
+
+impl YAuthBuilder {
+    /// Makes yauth an OAuth 2.0 authorization server for other applications (see
+    /// [`crate::plugins::oauth2_server`]). Needs the bearer plugin, whose signer signs the
+    /// access tokens.
+    pub fn with_oauth2_server(self, config: Oauth2ServerConfig) -> Self {
+        if let Err(message) = config.validate() {
+            return self.add_error(BuildError::InvalidPluginConfig {
+                plugin: "oauth2-server",
+                message,
+            });
+        }
+        let Some(repo) = self.repositories().oauth2_server.clone() else {
+            return self.add_error(BuildError::MissingRepository {
+                plugin: "oauth2-server",
+                tables: PluginId::Oauth2Server.tables(),
+            });
+        };
+        let endpoint_base = config
+            .endpoint_base
+            .clone()
+            .unwrap_or_else(|| self.config().base_url.clone())
+            .trim_end_matches('/')
+            .to_owned();
+        let server = Arc::new(Server {
+            config,
+            repo,
+            endpoint_base,
+        });
+        self.set_oauth2_server(server.clone())
+            .add_builtin(PendingPlugin {
+                plugin: Arc::new(Oauth2ServerPlugin(server)),
+                id: Some(PluginId::Oauth2Server),
+                sends_email: false,
+            })
+    }
+}
+
+impl YAuth {
+    /// Registers a client of the authorization server under the same policy checks as
+    /// `POST /oauth/register` (whatever [`RegistrationPolicy`] says: the application may always
+    /// register its own clients), e.g. to seed them at start-up. The secret of a confidential
+    /// client is in the answer only; store it where the client reads it.
+    pub async fn register_oauth2_client(
+        &self,
+        registration: &ClientRegistration,
+    ) -> Result<RegisteredClient, OAuthError> {
+        let server = self.state().oauth2_server().ok_or_else(|| {
+            OAuthError::invalid_request("the oauth2-server plugin is not enabled")
+        })?;
+        register_client(server, self.state(), registration).await
+    }
+}
+
+/// Checks a registration and stores the client, with a new id and, when confidential, a new
+/// secret (kept as an Argon2id hash).
+pub(crate) async fn register_client(
+    server: &Server,
+    core: &YAuthState,
+    registration: &ClientRegistration,
+) -> Result<RegisteredClient, OAuthError> {
+    let checked = registration::check(registration, &server.config)
+        .map_err(|e| OAuthError::registration(e.error, e.description))?;
+    let client_id = random_token();
+    let secret = (checked.auth_method != AuthMethod::None).then(random_token);
+    let client_secret_hash = match &secret {
+        Some(secret) => Some(hash_password(secret).await.map_err(crate::ApiError::from)?),
+        None => None,
+    };
+    let now = core.now();
+    let grant_names: Vec<&str> = checked.grant_types.iter().map(|g| g.name()).collect();
+    let row = Oauth2Client {
+        id: new_id(),
+        client_id: client_id.clone(),
+        client_secret_hash,
+        redirect_uris: serde_json::json!(checked.redirect_uris),
+        client_name: checked.client_name.clone(),
+        grant_types: serde_json::json!(grant_names),
+        scopes: Some(serde_json::json!(checked.scopes)),
+        is_public: checked.auth_method == AuthMethod::None,
+        created_at: now,
+    };
+    server.repo.create_oauth2_client(&row).await?;
+    tracing::info!(%client_id, "oauth2 client registered");
+    Ok(RegisteredClient {
+        client_id,
+        client_secret_expires_at: secret.as_ref().map(|_| 0),
+        client_secret: secret,
+        client_id_issued_at: now.unix_timestamp(),
+        redirect_uris: checked.redirect_uris,
+        token_endpoint_auth_method: checked.auth_method.name().to_owned(),
+        grant_types: grant_names.into_iter().map(str::to_owned).collect(),
+        response_types: Vec::new(),
+        client_name: checked.client_name,
+        scope: checked.scopes.join(" "),
+    })
+}
+
+#[async_trait]
+impl YAuthPlugin for Oauth2ServerPlugin {
+    fn name(&self) -> &'static str {
+        "oauth2-server"
+    }
+
+    fn public_routes(&self, state: &YAuthState) -> OpenApiRouter {
+        routes::public(PluginState::new(state.clone(), self.0.clone()))
+    }
+}
