@@ -308,6 +308,29 @@ async fn authenticate(
 
 /// Validates the session cookie (one storage call), then enforces ban, binding and CSRF, and
 /// renews the session when half of its idle window has passed.
+/// The user of the request's session cookie, when it is valid, for a public route that
+/// behaves differently for a signed-in browser (the authorization endpoint). Only the cookie
+/// counts; a refused session (expired, banned, moved) is no user; the session is not renewed.
+#[cfg(feature = "oauth2-server")]
+pub(crate) async fn session_user(
+    state: &YAuthState,
+    parts: &Parts,
+) -> Result<Option<AuthUser>, ApiError> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let Some(cookie) = jar.get(&state.derived().cookie_name) else {
+        return Ok(None);
+    };
+    match authenticate_session(state, parts, cookie.value()).await {
+        Ok(found) => Ok(found.map(|a| a.user)),
+        Err(Rejected { error, .. })
+            if error.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE =>
+        {
+            Err(error)
+        }
+        Err(_) => Ok(None),
+    }
+}
+
 async fn authenticate_session(
     state: &YAuthState,
     parts: &Parts,

@@ -12,19 +12,16 @@ mod bearer_support;
 mod common;
 #[path = "common/families.rs"]
 mod families;
+#[path = "common/oauth2_server.rs"]
+mod server_support;
 
 use axum::http::{Method, StatusCode};
 use backends::Family;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use bearer_support::*;
 use common::*;
 use serde_json::{Value, json};
-use yauth::plugins::api_key::ApiKeyConfig;
-use yauth::plugins::bearer::BearerConfig;
-use yauth::plugins::oauth2_server::{
-    ClientRegistration, Oauth2ServerConfig, RegisteredClient, RegistrationPolicy,
-};
+use server_support::*;
+use yauth::plugins::oauth2_server::{Oauth2ServerConfig, RegistrationPolicy};
 use yauth::{BuildError, YAuthBuilder};
 
 on_every_family!(
@@ -35,110 +32,10 @@ on_every_family!(
     a_users_token_turns_inactive_when_the_user_is_banned,
 );
 
-const INITIAL_TOKEN: &str = "an-initial-access-token-of-32-characters-or-more";
-
-fn server_config(registration: RegistrationPolicy) -> Oauth2ServerConfig {
-    Oauth2ServerConfig {
-        scopes_supported: vec!["reports:read".into(), "reports:write".into()],
-        registration,
-        // The families' databases outlive a run, and their counters with them.
-        token_rate_limit: yauth::config::RateLimit::new(10_000, time::Duration::minutes(1)),
-        ..Default::default()
-    }
-}
-
-fn with_server(config: Oauth2ServerConfig) -> impl FnOnce(YAuthBuilder) -> YAuthBuilder {
-    move |b| {
-        with_tokens(BearerConfig::default(), ApiKeyConfig::default())(b).with_oauth2_server(config)
-    }
-}
-
-async fn on(family: Family) -> Option<TestApp> {
-    let extra = with_server(server_config(RegistrationPolicy::Open));
-    families::app_in(
-        "oauth2_server",
-        family,
-        test_config(ORIGIN),
-        ep_config(),
-        extra,
-    )
-    .await
-}
-
-async fn app(registration: RegistrationPolicy) -> TestApp {
-    app_with(
-        test_config(ORIGIN),
-        ep_config(),
-        with_server(server_config(registration)),
-    )
-    .await
-}
-
-/// The RFC error code of an OAuth error answer.
-fn oauth_error(r: &Res) -> &str {
-    r.body["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("an OAuth error: {:?}", r.body))
-}
-
-fn basic(client_id: &str, secret: &str) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{client_id}:{secret}")))
-}
-
-/// A confidential client for client credentials, registered by the application.
-async fn machine_client(app: &TestApp, scope: Option<&str>) -> RegisteredClient {
-    let registration = ClientRegistration {
-        grant_types: Some(vec!["client_credentials".into()]),
-        client_name: Some("Reports job".into()),
-        scope: scope.map(str::to_owned),
-        ..Default::default()
-    };
-    app.yauth
-        .register_oauth2_client(&registration)
-        .await
-        .expect("the application registers its client")
-}
-
-fn secret(client: &RegisteredClient) -> &str {
-    client.client_secret.as_deref().unwrap()
-}
-
-/// `POST /oauth/token` with these form fields and optional HTTP Basic credentials.
-async fn token_request(app: &TestApp, fields: &[(&str, &str)], basic_auth: Option<String>) -> Res {
-    let fields: Vec<(String, String)> = fields
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let mut r = req(Method::POST, "/oauth/token").origin(None).form(&fields);
-    if let Some(value) = basic_auth {
-        r = r.header("authorization", &value);
-    }
-    r.send(&app.router).await
-}
-
-async fn client_token(app: &TestApp, client: &RegisteredClient) -> Value {
-    let r = token_request(
-        app,
-        &[("grant_type", "client_credentials")],
-        Some(basic(&client.client_id, secret(client))),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    r.body
-}
-
-async fn lookup(app: &TestApp, path: &str, client: &RegisteredClient, token: &str) -> Res {
-    let fields = [("token".to_owned(), token.to_owned())];
-    req(Method::POST, path)
-        .origin(None)
-        .form(&fields)
-        .header("authorization", &basic(&client.client_id, secret(client)))
-        .send(&app.router)
-        .await
-}
-
 async fn a_client_gets_a_token_that_another_jose_library_verifies(family: Family) {
-    let Some(app) = on(family).await else { return };
+    let Some(app) = on("oauth2_server", family).await else {
+        return;
+    };
     let client = machine_client(&app, Some("reports:read")).await;
     let r = token_request(
         &app,
@@ -198,7 +95,9 @@ async fn a_client_gets_a_token_that_another_jose_library_verifies(family: Family
 }
 
 async fn client_authentication_failures_answer_invalid_client(family: Family) {
-    let Some(app) = on(family).await else { return };
+    let Some(app) = on("oauth2_server", family).await else {
+        return;
+    };
     let client = machine_client(&app, None).await;
     let grant = [("grant_type", "client_credentials")];
     let wrong = token_request(
@@ -257,7 +156,11 @@ async fn client_authentication_failures_answer_invalid_client(family: Family) {
         "invalid_request",
         "two authentication methods"
     );
-    for grant_type in ["password", "authorization_code", "implicit"] {
+    for grant_type in [
+        "password",
+        "implicit",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ] {
         let r = token_request(
             &app,
             &[("grant_type", grant_type)],
@@ -267,12 +170,25 @@ async fn client_authentication_failures_answer_invalid_client(family: Family) {
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert_eq!(oauth_error(&r), "unsupported_grant_type", "{grant_type}");
     }
+    let r = token_request(
+        &app,
+        &[("grant_type", "authorization_code"), ("code", "x")],
+        Some(basic(&client.client_id, secret(&client))),
+    )
+    .await;
+    assert_eq!(
+        oauth_error(&r),
+        "unauthorized_client",
+        "not registered for codes"
+    );
     let r = token_request(&app, &[], Some(basic(&client.client_id, secret(&client)))).await;
     assert_eq!(oauth_error(&r), "invalid_request", "no grant_type");
 }
 
 async fn scopes_stay_within_the_clients(family: Family) {
-    let Some(app) = on(family).await else { return };
+    let Some(app) = on("oauth2_server", family).await else {
+        return;
+    };
     let reader = machine_client(&app, Some("reports:read")).await;
     let auth = || Some(basic(&reader.client_id, secret(&reader)));
     let r = token_request(
@@ -317,7 +233,9 @@ async fn scopes_stay_within_the_clients(family: Family) {
 }
 
 async fn introspection_and_revocation_follow_the_token(family: Family) {
-    let Some(app) = on(family).await else { return };
+    let Some(app) = on("oauth2_server", family).await else {
+        return;
+    };
     let client = machine_client(&app, Some("reports:read")).await;
     let resource_server = machine_client(&app, None).await;
     let token = client_token(&app, &client).await["access_token"]
@@ -359,7 +277,9 @@ async fn introspection_and_revocation_follow_the_token(family: Family) {
 }
 
 async fn a_users_token_turns_inactive_when_the_user_is_banned(family: Family) {
-    let Some(app) = on(family).await else { return };
+    let Some(app) = on("oauth2_server", family).await else {
+        return;
+    };
     let resource_server = machine_client(&app, None).await;
     let (email, tokens) = user_with_tokens(&app).await;
     let r = lookup(&app, "/oauth/introspect", &resource_server, access(&tokens)).await;
@@ -375,7 +295,7 @@ async fn a_users_token_turns_inactive_when_the_user_is_banned(family: Family) {
 
 #[tokio::test]
 async fn the_metadata_lists_only_what_is_implemented() {
-    let app = app(RegistrationPolicy::Closed).await;
+    let app = server_app(RegistrationPolicy::Closed).await;
     let r = req(Method::GET, "/.well-known/oauth-authorization-server")
         .send(&app.router)
         .await;
@@ -383,8 +303,20 @@ async fn the_metadata_lists_only_what_is_implemented() {
     let m = &r.body;
     assert_eq!(m["issuer"], json!(ORIGIN));
     assert_eq!(m["token_endpoint"], json!(format!("{ORIGIN}/oauth/token")));
-    assert_eq!(m["grant_types_supported"], json!(["client_credentials"]));
-    assert_eq!(m["response_types_supported"], json!([]));
+    assert_eq!(
+        m["grant_types_supported"],
+        json!(["authorization_code", "refresh_token", "client_credentials"])
+    );
+    assert_eq!(
+        m["authorization_endpoint"],
+        json!(format!("{ORIGIN}/oauth/authorize"))
+    );
+    assert_eq!(m["response_types_supported"], json!(["code"]));
+    assert_eq!(m["code_challenge_methods_supported"], json!(["S256"]));
+    assert_eq!(
+        m["authorization_response_iss_parameter_supported"],
+        json!(true)
+    );
     assert_eq!(
         m["scopes_supported"],
         json!(["reports:read", "reports:write"])
@@ -395,16 +327,12 @@ async fn the_metadata_lists_only_what_is_implemented() {
     );
     assert_eq!(
         m["token_endpoint_auth_methods_supported"],
-        json!(["client_secret_basic", "client_secret_post"])
+        json!(["client_secret_basic", "client_secret_post", "none"])
     );
-    for absent in [
-        "authorization_endpoint",
-        "registration_endpoint",
-        "device_authorization_endpoint",
-    ] {
+    for absent in ["registration_endpoint", "device_authorization_endpoint"] {
         assert!(m.get(absent).is_none(), "{absent} is not offered");
     }
-    let open = self::app(RegistrationPolicy::Open).await;
+    let open = server_app(RegistrationPolicy::Open).await;
     let r = req(Method::GET, "/.well-known/oauth-authorization-server")
         .send(&open.router)
         .await;
@@ -425,12 +353,12 @@ async fn register(app: &TestApp, body: Value, bearer: Option<&str>) -> Res {
 #[tokio::test]
 async fn registration_follows_the_policy() {
     let machine = json!({ "grant_types": ["client_credentials"], "client_name": "Job" });
-    let closed = app(RegistrationPolicy::Closed).await;
+    let closed = server_app(RegistrationPolicy::Closed).await;
     let r = register(&closed, machine.clone(), None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(oauth_error(&r), "access_denied");
 
-    let guarded = app(RegistrationPolicy::InitialAccessToken(INITIAL_TOKEN.into())).await;
+    let guarded = server_app(RegistrationPolicy::InitialAccessToken(INITIAL_TOKEN.into())).await;
     for bearer in [None, Some("wrong-token")] {
         let r = register(&guarded, machine.clone(), bearer).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{bearer:?}");
@@ -476,7 +404,7 @@ async fn registration_follows_the_policy() {
 
 #[tokio::test]
 async fn registration_refuses_insecure_redirect_uris_and_unsupported_metadata() {
-    let app = app(RegistrationPolicy::Open).await;
+    let app = server_app(RegistrationPolicy::Open).await;
     for uri in [
         "http://rp.example.com/cb",
         "https://rp.example.com/cb#frag",
@@ -492,7 +420,7 @@ async fn registration_refuses_insecure_redirect_uris_and_unsupported_metadata() 
         assert_eq!(oauth_error(&r), "invalid_redirect_uri", "{uri}");
     }
     for body in [
-        json!({ "grant_types": ["authorization_code"], "redirect_uris": ["https://rp.example.com/cb"] }),
+        json!({ "grant_types": ["urn:ietf:params:oauth:grant-type:device_code"] }),
         json!({ "grant_types": ["client_credentials"], "token_endpoint_auth_method": "none" }),
         json!({ "grant_types": ["client_credentials"], "scope": "everything" }),
         json!({ "grant_types": "client_credentials" }),

@@ -56,6 +56,8 @@ pub use signer::{CurrentKey, LocalKeySigner, SignerError, TokenSigner};
 pub use tokens::TokenPair;
 
 pub(crate) use tokens::Tokens;
+#[cfg(feature = "oauth2-server")]
+pub(crate) use tokens::{ClientRefreshRefusal, UserGrant};
 
 /// State of the plugin's handlers.
 pub(crate) type BearerState = PluginState<Tokens>;
@@ -205,6 +207,11 @@ impl Authenticator for BearerAuthenticator {
         let invalid = || {
             ApiError::unauthorized_with("invalid_token", "The access token is invalid or expired.")
         };
+        // A token the authorization server issued to another application is for that
+        // application's resource servers, not for yauth's own API.
+        if claims.client_id != tokens.config().client_id {
+            return Err(invalid());
+        }
         let user_id: Uuid = claims.sub.parse().map_err(|_| invalid())?;
         let user = state
             .repos()

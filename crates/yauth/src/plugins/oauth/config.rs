@@ -6,6 +6,18 @@ use url::Url;
 use super::provider::ProviderConfig;
 use crate::config::RateLimit;
 
+/// Names a provider cannot have: `/oauth/{provider}` would meet a fixed route under `/oauth/`.
+const RESERVED_NAMES: [&str; 8] = [
+    "accounts",
+    "authorize",
+    "consents",
+    "device",
+    "introspect",
+    "register",
+    "revoke",
+    "token",
+];
+
 /// Settings of the OAuth client plugin.
 #[derive(Debug, Clone)]
 pub struct OauthConfig {
@@ -67,6 +79,13 @@ impl OauthConfig {
         }
         for (i, provider) in self.providers.iter().enumerate() {
             provider.validate()?;
+            if RESERVED_NAMES.contains(&provider.name.as_str()) {
+                return Err(format!(
+                    "provider name {:?} is taken by a route under /oauth/ (the authorization \
+                     server's or the linked accounts'); choose another",
+                    provider.name
+                ));
+            }
             if self.providers[..i].iter().any(|p| p.name == provider.name) {
                 return Err(format!("provider {} is configured twice", provider.name));
             }

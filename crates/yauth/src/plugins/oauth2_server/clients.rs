@@ -32,7 +32,11 @@ impl GrantType {
     ];
 
     /// The grant types the token endpoint accepts so far; registration refuses the others.
-    pub(crate) const IMPLEMENTED: [Self; 1] = [Self::ClientCredentials];
+    pub(crate) const IMPLEMENTED: [Self; 3] = [
+        Self::AuthorizationCode,
+        Self::RefreshToken,
+        Self::ClientCredentials,
+    ];
 
     /// Whether the token endpoint accepts it.
     pub(crate) fn is_implemented(self) -> bool {
@@ -59,6 +63,7 @@ impl GrantType {
 #[derive(Debug, Clone)]
 pub(crate) struct Client {
     pub row: Oauth2Client,
+    pub redirect_uris: Vec<String>,
     pub grant_types: Vec<GrantType>,
     /// The scopes it may be granted; `None` means every supported scope.
     pub scopes: Option<Vec<String>>,
@@ -75,8 +80,7 @@ impl Client {
             tracing::error!(client_id = %row.client_id, "stored client has malformed JSON columns");
             OAuthError::invalid_client(false)
         };
-        // Read only to refuse a corrupt row; the authorization-code grant will match them.
-        strings(&row.redirect_uris).ok_or_else(corrupt)?;
+        let redirect_uris = strings(&row.redirect_uris).ok_or_else(corrupt)?;
         let grant_types = strings(&row.grant_types)
             .ok_or_else(corrupt)?
             .iter()
@@ -89,6 +93,7 @@ impl Client {
         };
         Ok(Self {
             row,
+            redirect_uris,
             grant_types,
             scopes,
         })
@@ -102,6 +107,35 @@ impl Client {
     /// Whether it may use `grant`.
     pub(crate) fn allows(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
+    }
+
+    /// The scopes it gets when it asks for none: its own, within the server's.
+    pub(crate) fn default_scopes(&self, supported: &[String]) -> Vec<String> {
+        let own = self.scopes.clone().unwrap_or_else(|| supported.to_vec());
+        own.into_iter().filter(|s| supported.contains(s)).collect()
+    }
+
+    /// The scopes of a space-separated request, each allowed for this client and the server,
+    /// without repeats; the defaults when the request names none. `Err` names the first scope
+    /// refused.
+    pub(crate) fn scopes_for(
+        &self,
+        requested: Option<&str>,
+        supported: &[String],
+    ) -> Result<Vec<String>, String> {
+        let Some(requested) = requested.filter(|r| !r.trim().is_empty()) else {
+            return Ok(self.default_scopes(supported));
+        };
+        let mut scopes: Vec<String> = Vec::new();
+        for scope in requested.split(' ').filter(|s| !s.is_empty()) {
+            if !self.may_have(scope, supported) {
+                return Err(scope.to_owned());
+            }
+            if !scopes.iter().any(|s| s == scope) {
+                scopes.push(scope.to_owned());
+            }
+        }
+        Ok(scopes)
     }
 
     /// Whether it may be granted `scope`, given the server's `supported` scopes.

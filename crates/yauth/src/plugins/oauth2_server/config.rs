@@ -29,6 +29,18 @@ pub struct Oauth2ServerConfig {
     /// Where yauth's router is served, e.g. `https://app.example.com/api/auth`: the endpoints
     /// the metadata lists are under it. Default: the core `base_url` (the router at the root).
     pub endpoint_base: Option<String>,
+    /// Lifetime of an authorization code (default 60 seconds, at most 10 minutes as RFC 6749
+    /// §4.1.2 recommends).
+    pub authorization_code_ttl: Duration,
+    /// The application's consent page. A browser sent to `GET /oauth/authorize` that needs the
+    /// user's consent is redirected there with the request's query string; the page reads the
+    /// request from `GET /oauth/authorize` (JSON) and posts the decision. Without it the
+    /// endpoint answers JSON only. A URL, or a path on the core `base_url`.
+    pub consent_page: Option<String>,
+    /// The application's sign-in page. A browser sent to `GET /oauth/authorize` without a
+    /// fresh enough session is redirected there with `return_to` (the authorization URL to go
+    /// back to). Without it the endpoint answers 401 `login_required`.
+    pub login_page: Option<String>,
     /// Dynamic client registration (default closed).
     pub registration: RegistrationPolicy,
     /// Token, introspection and revocation requests per client address.
@@ -42,6 +54,9 @@ impl Default for Oauth2ServerConfig {
         Self {
             scopes_supported: Vec::new(),
             endpoint_base: None,
+            authorization_code_ttl: Duration::seconds(60),
+            consent_page: None,
+            login_page: None,
             registration: RegistrationPolicy::Closed,
             token_rate_limit: RateLimit::new(120, Duration::minutes(1)),
             registration_rate_limit: RateLimit::new(10, Duration::hours(1)),
@@ -56,6 +71,22 @@ impl Oauth2ServerConfig {
                 .map_err(|e| format!("endpoint_base {base:?} is not a URL: {e}"))?;
             if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
                 return Err(format!("endpoint_base {base:?} must be an http(s) URL"));
+            }
+        }
+        if self.authorization_code_ttl <= Duration::ZERO
+            || self.authorization_code_ttl > Duration::minutes(10)
+        {
+            return Err("authorization_code_ttl must be positive and at most 10 minutes".into());
+        }
+        for (name, page) in [
+            ("consent_page", &self.consent_page),
+            ("login_page", &self.login_page),
+        ] {
+            if let Some(page) = page
+                && !page.starts_with('/')
+                && url::Url::parse(page).is_err()
+            {
+                return Err(format!("{name} {page:?} is neither a URL nor a path"));
             }
         }
         if let Some(bad) = self.scopes_supported.iter().find(|s| !is_scope_token(s)) {
@@ -90,6 +121,16 @@ mod tests {
     #[test]
     fn the_defaults_are_valid_and_bounds_are_enforced() {
         assert_eq!(Oauth2ServerConfig::default().validate(), Ok(()));
+        let long_code = Oauth2ServerConfig {
+            authorization_code_ttl: Duration::minutes(11),
+            ..Default::default()
+        };
+        assert!(long_code.validate().is_err());
+        let bad_page = Oauth2ServerConfig {
+            consent_page: Some("consent".into()),
+            ..Default::default()
+        };
+        assert!(bad_page.validate().is_err());
         let relative = Oauth2ServerConfig {
             endpoint_base: Some("/api/auth".into()),
             ..Default::default()

@@ -84,6 +84,16 @@ impl OAuthError {
         }
     }
 
+    /// 401 `login_required` (OpenID Connect Core §3.1.2.6): the authorization endpoint needs
+    /// a browser session, fresh enough for the request's `max_age` or `prompt=login`.
+    pub fn login_required() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "login_required",
+            "sign in (again), then retry the authorization request",
+        )
+    }
+
     /// 403 `access_denied`: dynamic registration is closed.
     pub fn registration_closed() -> Self {
         Self::new(

@@ -11,14 +11,22 @@ use super::config::{Oauth2ServerConfig, RegistrationPolicy};
 pub struct ServerMetadata {
     /// The issuer: the `iss` of every token issued here.
     pub issuer: String,
+    /// The authorization endpoint.
+    pub authorization_endpoint: String,
     /// The token endpoint.
     pub token_endpoint: String,
     /// How clients authenticate at the token, introspection and revocation endpoints.
     pub token_endpoint_auth_methods_supported: Vec<&'static str>,
     /// The grant types the token endpoint accepts.
     pub grant_types_supported: Vec<&'static str>,
-    /// The response types of the authorization endpoint (none yet: no authorization endpoint).
+    /// The response types of the authorization endpoint: `code`.
     pub response_types_supported: Vec<&'static str>,
+    /// How the authorization endpoint answers: in the redirect URI's query.
+    pub response_modes_supported: Vec<&'static str>,
+    /// PKCE methods: `S256` only, and PKCE is required.
+    pub code_challenge_methods_supported: Vec<&'static str>,
+    /// The authorization response carries `iss` (RFC 9207).
+    pub authorization_response_iss_parameter_supported: bool,
     /// The scopes clients may ask for.
     pub scopes_supported: Vec<String>,
     /// The JWKS with the keys that sign access tokens.
@@ -45,10 +53,14 @@ pub(crate) fn document(config: &Oauth2ServerConfig, base: &str, issuer: &str) ->
     let endpoint = |path: &str| format!("{}{path}", base.trim_end_matches('/'));
     ServerMetadata {
         issuer: issuer.to_owned(),
+        authorization_endpoint: endpoint("/oauth/authorize"),
         token_endpoint: endpoint("/oauth/token"),
-        token_endpoint_auth_methods_supported: SECRET_METHODS.to_vec(),
+        token_endpoint_auth_methods_supported: [SECRET_METHODS.as_slice(), &["none"]].concat(),
         grant_types_supported: GrantType::IMPLEMENTED.iter().map(|g| g.name()).collect(),
-        response_types_supported: Vec::new(),
+        response_types_supported: vec!["code"],
+        response_modes_supported: vec!["query"],
+        code_challenge_methods_supported: vec![super::pkce::S256],
+        authorization_response_iss_parameter_supported: true,
         scopes_supported: config.scopes_supported.clone(),
         jwks_uri: endpoint("/.well-known/jwks.json"),
         introspection_endpoint: endpoint("/oauth/introspect"),

@@ -20,13 +20,12 @@
 //! secrets are stored as Argon2id hashes. The authorization code, refresh and device grants
 //! come next; registration refuses them until then.
 
+mod authorization;
 mod client_auth;
 mod clients;
 mod config;
 mod error;
 mod metadata;
-// The authorization-code grant (next) uses it; until then only its tests do.
-#[cfg_attr(not(test), expect(dead_code))]
 mod pkce;
 mod redirect_uri;
 mod registration;
@@ -50,11 +49,15 @@ use crate::plugins::bearer::Tokens;
 use crate::state::YAuthState;
 use client_auth::AuthMethod;
 
+pub use authorization::AuthorizationRequest;
 pub use config::{Oauth2ServerConfig, RegistrationPolicy};
 pub use error::{OAuthError, OAuthErrorBody};
 pub use metadata::ServerMetadata;
 pub use registration::{ClientRegistration, RegisteredClient};
-pub use routes::{Introspection, TokenLookup, TokenRequest, TokenResponse};
+pub use routes::{
+    ConsentDecision, ConsentPrompt, ConsentView, Introspection, RedirectTo, TokenLookup,
+    TokenRequest, TokenResponse,
+};
 
 /// The plugin's own state.
 pub(crate) struct Server {
@@ -188,7 +191,14 @@ pub(crate) async fn register_client(
         redirect_uris: checked.redirect_uris,
         token_endpoint_auth_method: checked.auth_method.name().to_owned(),
         grant_types: grant_names.into_iter().map(str::to_owned).collect(),
-        response_types: Vec::new(),
+        response_types: if checked
+            .grant_types
+            .contains(&clients::GrantType::AuthorizationCode)
+        {
+            vec!["code".to_owned()]
+        } else {
+            Vec::new()
+        },
         client_name: checked.client_name,
         scope: checked.scopes.join(" "),
     })
@@ -202,5 +212,9 @@ impl YAuthPlugin for Oauth2ServerPlugin {
 
     fn public_routes(&self, state: &YAuthState) -> OpenApiRouter {
         routes::public(PluginState::new(state.clone(), self.0.clone()))
+    }
+
+    fn protected_routes(&self, state: &YAuthState) -> OpenApiRouter {
+        routes::protected(PluginState::new(state.clone(), self.0.clone()))
     }
 }

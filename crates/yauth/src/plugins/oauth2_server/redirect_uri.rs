@@ -68,13 +68,6 @@ fn is_loopback_ip(uri: &Url) -> bool {
 /// literal gets its port from the operating system at run time, so for a registered
 /// `http://127.0.0.1/...` or `http://[::1]/...` the port may differ; everything else must
 /// still be identical.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the authorization-code grant matches redirect URIs"
-    )
-)]
 pub(crate) fn matches<'a>(registered: impl IntoIterator<Item = &'a str>, requested: &str) -> bool {
     let requested_url = Url::parse(requested).ok();
     registered.into_iter().any(|candidate| {

@@ -105,13 +105,8 @@ pub(crate) fn check(
         }
     };
     let grant_types = match &request.grant_types {
-        // RFC 7591 §2's default; refused below until the authorization endpoint exists.
-        None if GrantType::AuthorizationCode.is_implemented() => vec![GrantType::AuthorizationCode],
-        None => {
-            return Err(invalid_metadata(
-                "grant_types is required: this server supports only client_credentials so far",
-            ));
-        }
+        // RFC 7591 §2's default.
+        None => vec![GrantType::AuthorizationCode],
         Some(names) if names.is_empty() => {
             return Err(invalid_metadata("grant_types must not be empty"));
         }
@@ -238,23 +233,39 @@ mod tests {
     }
 
     #[test]
-    fn grant_types_not_implemented_yet_are_refused() {
-        let config = config();
-        for grants in [
-            None,
-            Some(vec!["authorization_code".to_owned()]),
-            Some(vec![
+    fn a_web_app_gets_the_code_grant_by_default_and_needs_a_redirect_uri() {
+        let web = ClientRegistration {
+            redirect_uris: vec!["https://rp.example.com/cb".into()],
+            ..Default::default()
+        };
+        let checked = check(&web, &config()).unwrap();
+        assert_eq!(checked.grant_types, [GrantType::AuthorizationCode]);
+        let nowhere = ClientRegistration::default();
+        assert_eq!(
+            check(&nowhere, &config()).unwrap_err().error,
+            "invalid_redirect_uri"
+        );
+        let spa = ClientRegistration {
+            token_endpoint_auth_method: Some("none".into()),
+            grant_types: Some(vec!["authorization_code".into(), "refresh_token".into()]),
+            ..web
+        };
+        assert_eq!(
+            check(&spa, &config()).unwrap().auth_method,
+            AuthMethod::None
+        );
+    }
+
+    #[test]
+    fn the_device_grant_is_refused_until_it_is_implemented() {
+        let request = ClientRegistration {
+            grant_types: Some(vec![
                 "urn:ietf:params:oauth:grant-type:device_code".to_owned(),
             ]),
-        ] {
-            let request = ClientRegistration {
-                grant_types: grants.clone(),
-                redirect_uris: vec!["https://rp.example.com/cb".into()],
-                ..Default::default()
-            };
-            let error = check(&request, &config).unwrap_err();
-            assert_eq!(error.error, "invalid_client_metadata", "{grants:?}");
-        }
+            ..Default::default()
+        };
+        let error = check(&request, &config()).unwrap_err();
+        assert_eq!(error.error, "invalid_client_metadata");
     }
 
     #[test]
