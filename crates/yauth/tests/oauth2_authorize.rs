@@ -585,11 +585,8 @@ async fn prompt_none_never_asks_and_max_age_wants_a_recent_sign_in() {
         "approve",
     )
     .await;
-    assert_eq!(
-        oauth_error(&r),
-        "login_required",
-        "the decision is held to it too"
-    );
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.code(), "login_required", "the decision is held to it too");
 }
 
 #[tokio::test]
@@ -639,7 +636,12 @@ async fn a_denial_goes_back_as_access_denied_and_the_decision_needs_the_session(
     assert_eq!(param(to, "error").as_deref(), Some("access_denied"));
     assert_eq!(param(to, "state").as_deref(), Some("st-123"));
     let r = decide(&app, &cookie, &q, "maybe").await;
-    assert_eq!(oauth_error(&r), "invalid_request");
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.code(),
+        "invalid_request",
+        "the consent API answers in yauth's shape"
+    );
 
     // A form post (the plain consent page) is answered with a redirect.
     let mut fields: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
@@ -675,5 +677,5 @@ async fn a_denial_goes_back_as_access_denied_and_the_decision_needs_the_session(
         .form(&fields)
         .send(&app.router)
         .await;
-    assert_eq!(oauth_error(&r), "login_required");
+    assert_eq!(r.code(), "login_required");
 }

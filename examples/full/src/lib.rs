@@ -25,6 +25,7 @@ use yauth::plugins::email_password::EmailPasswordConfig;
 use yauth::plugins::magic_link::MagicLinkConfig;
 use yauth::plugins::mfa::MfaConfig;
 use yauth::plugins::oauth::{OauthConfig, ProviderConfig};
+use yauth::plugins::oauth2_server::Oauth2ServerConfig;
 use yauth::plugins::passkey::PasskeyConfig;
 use yauth::store::DatabaseBackend;
 use yauth::{YAuth, YAuthBuilder, YAuthConfig};
@@ -318,6 +319,14 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
         .with_admin(AdminConfig::default())
         .with_account_lockout(AccountLockoutConfig::default())
         .with_oauth(settings.oauth())
+        .with_oauth2_server(Oauth2ServerConfig {
+            endpoint_base: Some(format!(
+                "{}{API_PREFIX}",
+                settings.base_url.trim_end_matches('/')
+            )),
+            scopes_supported: vec!["profile".to_owned(), "offline_access".to_owned()],
+            ..Oauth2ServerConfig::default()
+        })
         .with_status()
         .build()
         .await?;

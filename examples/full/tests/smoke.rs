@@ -201,6 +201,7 @@ async fn exercise(database_url: String) {
             "admin",
             "account-lockout",
             "oauth",
+            "oauth2-server",
             "status"
         ])
     );

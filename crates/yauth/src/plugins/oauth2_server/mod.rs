@@ -1,24 +1,24 @@
-//! The oauth2-server plugin: yauth as the authorization server of other applications.
-//!
-//! So far it serves machine-to-machine access:
+//! The oauth2-server plugin: yauth as the OAuth 2.0 authorization server of other
+//! applications (the guide: `docs/oauth2-server.md`).
 //!
 //! - `GET /.well-known/oauth-authorization-server`: the metadata (RFC 8414), listing only
-//!   what is implemented;
-//! - `GET /.well-known/jwks.json`: the keys that verify access tokens;
-//! - `POST /oauth/register`: dynamic client registration (RFC 7591) when
-//!   [`RegistrationPolicy`] allows it (open, or with an initial access token); redirect URIs
-//!   must be https (or loopback) and are later compared exactly. Applications register their
-//!   own clients with [`YAuth::register_oauth2_client`](crate::YAuth::register_oauth2_client);
-//! - `POST /oauth/token` with `grant_type=client_credentials` (RFC 6749 §4.4): a confidential
-//!   client authenticates with `client_secret_basic` or `client_secret_post` and gets an RFC
-//!   9068 access token from the bearer plugin's signer, with `sub` and `client_id` naming it;
+//!   what is implemented; `GET /.well-known/jwks.json`: the keys that verify access tokens.
+//! - `GET /oauth/authorize` and `POST /oauth/authorize`: the authorization code grant with
+//!   PKCE S256 required, redirect URIs compared exactly, `prompt` and `max_age`, and consent
+//!   remembered per user and client ([`Oauth2ServerConfig::consent_page`] and `login_page`
+//!   receive the browser).
+//! - `POST /oauth/token`: `authorization_code` (single-use codes; a replay revokes what the
+//!   first exchange issued), `refresh_token` (rotation with reuse detection, per client) and
+//!   `client_credentials`. Access tokens are the bearer plugin's RFC 9068 JWTs.
 //! - `POST /oauth/introspect` (RFC 7662) and `POST /oauth/revoke` (RFC 7009) for confidential
-//!   clients. Introspection always consults the revocation list, and a user's token turns
-//!   inactive when the user is banned or deleted.
+//!   clients; introspection always consults revocation and bans.
+//! - `POST /oauth/register`: RFC 7591 registration when [`RegistrationPolicy`] allows it;
+//!   applications register their own clients with
+//!   [`YAuth::register_oauth2_client`](crate::YAuth::register_oauth2_client).
+//! - `GET /oauth/consents`, `DELETE /oauth/consents/{client_id}`: the user's consents.
 //!
 //! Errors have the RFCs' shape (`{"error", "error_description"}`, [`OAuthError`]). Client
-//! secrets are stored as Argon2id hashes. The authorization code, refresh and device grants
-//! come next; registration refuses them until then.
+//! secrets are stored as Argon2id hashes. The device grant and OpenID Connect come next.
 
 mod authorization;
 mod client_auth;

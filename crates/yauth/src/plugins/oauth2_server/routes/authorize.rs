@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
+use crate::error::{ApiError, ErrorBody};
 use crate::plugins::oauth2_server::ServerState;
 use crate::plugins::oauth2_server::authorization::{self, AuthorizationRequest, Checked, Refusal};
 use crate::plugins::oauth2_server::error::{OAuthError, OAuthErrorBody};
@@ -190,7 +191,8 @@ impl ConsentDecision {
 
 /// Submits the signed-in user's decision on an authorization request, as JSON or as a form
 /// (a plain HTML form is answered with a redirect, JSON with `redirect_to`). Approval is
-/// remembered for the client and these scopes.
+/// remembered for the client and these scopes. This is yauth's own API behind the session, so
+/// its refusals have yauth's error shape; errors for the client travel in `redirect_to`.
 #[utoipa::path(post, path = "/oauth/authorize", tag = "oauth2-server",
     request_body(content(
         (ConsentDecision = "application/json"),
@@ -198,7 +200,7 @@ impl ConsentDecision {
     responses((status = 200, body = RedirectTo),
         (status = 303, description = "A form post: to the client, with the code or the error",
             headers(("location" = String, description = "Where"))),
-        (status = 400, body = OAuthErrorBody), (status = 401, body = OAuthErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub(super) async fn decide(
     State(s): State<ServerState>,
     user: AuthUser,
@@ -219,8 +221,9 @@ pub(super) async fn decide(
     let decision = match decision {
         Ok(decision) => decision,
         Err(text) => {
-            return OAuthError::invalid_request(format!("malformed decision: {text}"))
-                .into_response();
+            return shown(OAuthError::invalid_request(format!(
+                "malformed decision: {text}"
+            )));
         }
     };
     let outcome = async {
@@ -253,8 +256,18 @@ pub(super) async fn decide(
     .await;
     match outcome {
         Ok(Refusal::Redirect(to)) => go(&to, form),
-        Ok(Refusal::Show(error)) | Err(error) => error.into_response(),
+        Ok(Refusal::Show(error)) | Err(error) => shown(error),
     }
+}
+
+/// A refusal of the consent API, in yauth's error shape.
+fn shown(error: OAuthError) -> Response {
+    let status = error.status();
+    let mut response = ApiError::new(status, error.error(), error.description()).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response = ApiError::unavailable().into_response();
+    }
+    response
 }
 
 /// What the consent screen shows for `checked`.
