@@ -174,6 +174,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn password_hashes_use_argon2id_at_owasp_parameters() {
+        let hash = hash_password_blocking("a password").unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_password_blocking(&hash, "a password"));
+        assert!(!verify_password_blocking(&hash, "another password"));
+    }
+
+    #[test]
     fn tokens_are_long_random_and_hash_to_hex() {
         let a = random_token();
         let b = random_token();

@@ -26,6 +26,7 @@ on_every_family!(
     cookies_on_plain_http_localhost,
     cookies_on_https_are_secure_with_host_prefix,
     remember_me_sets_a_persistent_cookie,
+    renewal_waits_for_half_the_window_and_reissues_only_persistent_cookies,
     csrf_refuses_cookie_requests_without_a_trusted_origin,
     trusted_origins_extend_the_csrf_allow_list,
     binding_warn_allows_a_moved_session,
@@ -435,6 +436,87 @@ async fn sessions_slide_and_end_at_the_absolute_lifetime(family: Family) {
     assert_eq!(
         get().send(&app.router).await.status,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn renewal_waits_for_half_the_window_and_reissues_only_persistent_cookies(family: Family) {
+    let mut config = test_config(ORIGIN);
+    config.session.ttl = Duration::hours(2);
+    config.session.absolute_ttl = Duration::hours(10);
+    config.session.remember_me_ttl = Some(Duration::hours(4));
+    let Some(app) = on(family, config, |b| b).await else {
+        return;
+    };
+    let (email, cookie) = signed_in_user(&app).await;
+    let user = stored_user(&app, &email).await;
+    let expiry = || async {
+        let state = app.yauth.state();
+        let sessions = state
+            .repos()
+            .sessions
+            .list_user_sessions(user.id, state.now());
+        let sessions = sessions.await.unwrap();
+        assert_eq!(sessions.len(), 1);
+        sessions[0].expires_at
+    };
+    let session_cookie_set = |r: &Res| {
+        r.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("yauth_session="))
+    };
+    let created = expiry().await;
+    // A quarter of the window used: more than half remains, nothing is written.
+    app.clock.advance(Duration::minutes(30));
+    let r = req(Method::GET, "/session")
+        .cookie(&cookie)
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        expiry().await,
+        created,
+        "not renewed while half the window remains"
+    );
+    assert!(!session_cookie_set(&r));
+    // Past half: renewed to a full window from now, and a browser-session cookie stays one.
+    app.clock.advance(Duration::minutes(31));
+    let r = req(Method::GET, "/session")
+        .cookie(&cookie)
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        expiry().await,
+        app.yauth.state().now() + Duration::hours(2),
+        "renewed"
+    );
+    assert!(!session_cookie_set(&r), "a session cookie is not re-issued");
+
+    // A remember-me session has a 4-hour window; its renewal re-issues the persistent cookie.
+    let r = req(Method::POST, "/logout")
+        .cookie(&cookie)
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = req(Method::POST, "/login")
+        .json(json!({ "email": email, "password": PASSWORD, "remember_me": true }))
+        .send(&app.router)
+        .await;
+    let remembered = r.session_cookie().unwrap();
+    app.clock.advance(Duration::minutes(121));
+    let r = req(Method::GET, "/session")
+        .cookie(&remembered)
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let reissued = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("yauth_session="))
+        .expect("the persistent cookie is re-issued");
+    assert!(
+        reissued.contains(&format!("Max-Age={}", 4 * 3600)),
+        "{reissued}"
     );
 }
 

@@ -13,6 +13,8 @@ mod bearer_support;
 mod common;
 #[path = "common/families.rs"]
 mod families;
+#[path = "common/recording.rs"]
+mod recording;
 #[path = "common/oauth2_server.rs"]
 mod server_support;
 
@@ -33,6 +35,7 @@ on_every_family!(
     an_exchange_must_match_client_redirect_uri_and_verifier,
     refresh_rotates_and_reuse_revokes_the_grant,
     a_public_client_exchanges_with_pkce_alone,
+    a_client_introspects_and_revokes_its_refresh_token,
 );
 
 const RP: &str = "https://rp.example.com/callback";
@@ -466,6 +469,53 @@ async fn a_public_client_exchanges_with_pkce_alone(family: Family) {
     );
 }
 
+async fn a_client_introspects_and_revokes_its_refresh_token(family: Family) {
+    let Some(app) = family_app(family).await else {
+        return;
+    };
+    let client = web_client(&app, false).await;
+    let other = web_client(&app, false).await;
+    let (email, cookie) = signed_in_user(&app).await;
+    let code = approved_code(&app, &client, &cookie).await;
+    let tokens = exchange(&app, &client, &code, VERIFIER).await.body;
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let r = lookup(&app, "/oauth/introspect", &client, refresh_token).await;
+    assert_eq!(r.body["active"], json!(true), "{:?}", r.body);
+    assert_eq!(r.body["token_type"], json!("refresh_token"));
+    assert_eq!(
+        r.body["sub"],
+        json!(stored_user(&app, &email).await.id.to_string())
+    );
+    let r = lookup(&app, "/oauth/introspect", &other, refresh_token).await;
+    assert_eq!(
+        r.body,
+        json!({ "active": false }),
+        "another client learns nothing"
+    );
+    let r = lookup(&app, "/oauth/revoke", &other, refresh_token).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = lookup(&app, "/oauth/introspect", &client, refresh_token).await;
+    assert_eq!(
+        r.body["active"],
+        json!(true),
+        "another client cannot revoke it"
+    );
+
+    let r = lookup(&app, "/oauth/revoke", &client, refresh_token).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = lookup(&app, "/oauth/introspect", &client, refresh_token).await;
+    assert_eq!(r.body, json!({ "active": false }), "revoked");
+    let r = refresh_grant(&app, &client, refresh_token, None).await;
+    assert_eq!(oauth_error(&r), "invalid_grant");
+    let access = tokens["access_token"].as_str().unwrap();
+    let r = lookup(&app, "/oauth/introspect", &client, access).await;
+    assert_eq!(
+        r.body,
+        json!({ "active": false }),
+        "its grant's access token too"
+    );
+}
+
 #[tokio::test]
 async fn redirect_uri_mismatches_are_shown_and_never_redirected() {
     let app = memory_app(code_config()).await;
@@ -678,4 +728,36 @@ async fn a_denial_goes_back_as_access_denied_and_the_decision_needs_the_session(
         .send(&app.router)
         .await;
     assert_eq!(r.code(), "login_required");
+}
+
+#[tokio::test]
+async fn a_refused_session_is_no_user_but_an_outage_is_no_sign_out() {
+    let backend = recording::Recording::new(yauth_store::InMemoryBackend::new());
+    let app = app_on(
+        backend.clone(),
+        test_config(ORIGIN),
+        ep_config(),
+        with_server(code_config()),
+    )
+    .await;
+    let client = web_client(&app, false).await;
+    let (email, cookie) = signed_in_user(&app).await;
+    ban(&app, &email).await;
+    let r = authorize(&app, &query(&client, &[]), Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
+    assert_eq!(
+        oauth_error(&r),
+        "login_required",
+        "a banned user's session signs no one in"
+    );
+
+    let (_, cookie) = signed_in_user(&app).await;
+    backend.fail("SessionRepository::validate_session");
+    let r = authorize(&app, &query(&client, &[]), Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", r.body);
+    assert_eq!(
+        oauth_error(&r),
+        "temporarily_unavailable",
+        "not a login prompt"
+    );
 }

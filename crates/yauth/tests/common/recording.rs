@@ -31,6 +31,8 @@ pub struct Call {
 pub struct Recording {
     inner: Repositories,
     calls: Arc<Mutex<Vec<Call>>>,
+    /// Methods that answer `Unavailable` instead of forwarding (a database outage).
+    failing: Arc<Mutex<Vec<&'static str>>>,
 }
 
 impl Recording {
@@ -39,7 +41,13 @@ impl Recording {
         Self {
             inner: backend.repositories(),
             calls: Arc::default(),
+            failing: Arc::default(),
         }
+    }
+
+    /// From now on `method` (`Trait::method`) answers `StoreError::Unavailable`.
+    pub fn fail(&self, method: &'static str) {
+        self.failing.lock().unwrap().push(method);
     }
 
     /// The methods called by `task`, in order.
@@ -109,7 +117,11 @@ macro_rules! recorded {
         impl $trait for Recording {
             $(
                 async fn $name(&self $(, $arg: $ty)*) -> $ret {
-                    self.record(concat!(stringify!($trait), "::", stringify!($name)));
+                    let method = concat!(stringify!($trait), "::", stringify!($name));
+                    self.record(method);
+                    if self.failing.lock().unwrap().contains(&method) {
+                        return Err(yauth_store::StoreError::Unavailable("injected outage".into()));
+                    }
                     let inner = ($inner)(self);
                     inner.$name($($arg),*).await
                 }

@@ -331,6 +331,44 @@ impl Tokens {
     }
 
     #[cfg(feature = "oauth2-server")]
+    /// Revokes the grant of a refresh token issued to `client_id` (RFC 7009): its family and
+    /// the access tokens issued with it. `false` for an unknown token or another client's.
+    pub async fn revoke_client_refresh(
+        &self,
+        refresh_token: &str,
+        client_id: &str,
+    ) -> StoreResult<bool> {
+        let found = self
+            .repo
+            .find_refresh_token(&hash_token(refresh_token))
+            .await?;
+        let Some(token) = found.filter(|t| t.client_id.as_deref() == Some(client_id)) else {
+            return Ok(false);
+        };
+        self.revoke_user_grant(token.user_id, token.family_id)
+            .await?;
+        Ok(true)
+    }
+
+    #[cfg(feature = "oauth2-server")]
+    /// The refresh token, if it was issued to `client_id` and is live (not used, revoked or
+    /// expired), for introspection.
+    pub async fn live_client_refresh(
+        &self,
+        refresh_token: &str,
+        client_id: &str,
+    ) -> StoreResult<Option<RefreshToken>> {
+        let now = self.clock.now();
+        let found = self
+            .repo
+            .find_refresh_token(&hash_token(refresh_token))
+            .await?;
+        Ok(found.filter(|t| {
+            t.client_id.as_deref() == Some(client_id) && !t.revoked && t.expires_at > now
+        }))
+    }
+
+    #[cfg(feature = "oauth2-server")]
     /// Revokes every grant of `user_id` to the client `client_id` (the user withdrew consent).
     pub async fn revoke_client_grants(&self, user_id: Uuid, client_id: &str) -> StoreResult<()> {
         let issued = self

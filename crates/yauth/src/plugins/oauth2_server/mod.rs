@@ -10,8 +10,9 @@
 //! - `POST /oauth/token`: `authorization_code` (single-use codes; a replay revokes what the
 //!   first exchange issued), `refresh_token` (rotation with reuse detection, per client) and
 //!   `client_credentials`. Access tokens are the bearer plugin's RFC 9068 JWTs.
-//! - `POST /oauth/introspect` (RFC 7662) and `POST /oauth/revoke` (RFC 7009) for confidential
-//!   clients; introspection always consults revocation and bans.
+//! - `POST /oauth/introspect` (RFC 7662, confidential clients) and `POST /oauth/revoke`
+//!   (RFC 7009; a refresh token takes its whole grant along); introspection always consults
+//!   revocation and bans.
 //! - `POST /oauth/register`: RFC 7591 registration when [`RegistrationPolicy`] allows it;
 //!   applications register their own clients with
 //!   [`YAuth::register_oauth2_client`](crate::YAuth::register_oauth2_client).

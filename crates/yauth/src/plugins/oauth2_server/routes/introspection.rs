@@ -97,7 +97,8 @@ impl Introspection {
 }
 
 /// Token introspection (RFC 7662), for confidential clients such as resource servers: whether
-/// an access token is active, and its claims. A token of a banned or deleted user is inactive.
+/// an access token is active, and its claims; a client also learns of its own refresh tokens.
+/// A token of a banned or deleted user is inactive.
 #[utoipa::path(post, path = "/oauth/introspect", tag = "oauth2-server",
     request_body(content = TokenLookup, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = Introspection), (status = 400, body = OAuthErrorBody),
@@ -108,16 +109,53 @@ pub(super) async fn introspect(
     headers: HeaderMap,
     form: Result<axum::Form<TokenLookup>, FormRejection>,
 ) -> Result<Response, OAuthError> {
-    let (request, _client) = lookup_request(&s, &client_info, &headers, form).await?;
+    let (request, client) = lookup_request(&s, &client_info, &headers, form, false).await?;
     let answer = match active_claims(&s, &request.token).await? {
         Some(claims) => Introspection::of(&claims),
-        None => Introspection::inactive(),
+        None => live_refresh(&s, &client, &request.token)
+            .await?
+            .unwrap_or_else(Introspection::inactive),
     };
     Ok((no_store(), axum::Json(answer)).into_response())
 }
 
-/// Token revocation (RFC 7009): a client revokes an access token issued to it. Unknown tokens
-/// and other clients' tokens get the same answer and change nothing.
+/// What introspection says of a refresh token: only to the client it was issued to, and only
+/// while it is live and its user may still sign in.
+async fn live_refresh(
+    s: &ServerState,
+    client: &Client,
+    token: &str,
+) -> Result<Option<Introspection>, OAuthError> {
+    let tokens = s.plugin.tokens(&s.core)?;
+    let Some(row) = tokens.live_client_refresh(token, client.id()).await? else {
+        return Ok(None);
+    };
+    let user = s.core.repos().users.find_user(row.user_id).await?;
+    if user.is_none_or(|u| u.is_banned_at(s.core.now())) {
+        return Ok(None);
+    }
+    let scopes = row
+        .scopes
+        .as_ref()
+        .map(crate::plugins::oauth2_server::authorization::json_strings)
+        .unwrap_or_default();
+    Ok(Some(Introspection {
+        active: true,
+        scope: Some(scopes.join(" ")),
+        client_id: Some(client.id().to_owned()),
+        sub: Some(row.user_id.to_string()),
+        token_type: Some("refresh_token"),
+        exp: Some(row.expires_at.unix_timestamp()),
+        iat: Some(row.created_at.unix_timestamp()),
+        nbf: None,
+        iss: Some(tokens.issuer().to_owned()),
+        jti: None,
+    }))
+}
+
+/// Token revocation (RFC 7009): a client revokes a refresh token issued to it (with every
+/// token of its grant) or an access token issued to it. Unknown tokens and other clients'
+/// tokens get the same answer and change nothing. Public clients name themselves.
 #[utoipa::path(post, path = "/oauth/revoke", tag = "oauth2-server",
     request_body(content = TokenLookup, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "Revoked, or nothing to revoke"),
@@ -129,9 +167,17 @@ pub(super) async fn revoke(
     headers: HeaderMap,
     form: Result<axum::Form<TokenLookup>, FormRejection>,
 ) -> Result<Response, OAuthError> {
-    let (request, client) = lookup_request(&s, &client_info, &headers, form).await?;
+    let (request, client) = lookup_request(&s, &client_info, &headers, form, true).await?;
     let tokens = s.plugin.tokens(&s.core)?;
-    if let Some(claims) = active_claims(&s, &request.token).await?
+    if tokens
+        .revoke_client_refresh(&request.token, client.id())
+        .await?
+    {
+        tracing::info!(
+            client_id = client.id(),
+            "refresh token revoked with its grant"
+        );
+    } else if let Some(claims) = active_claims(&s, &request.token).await?
         && claims.client_id == client.id()
     {
         tokens.revoke_access_token(&claims).await?;
@@ -140,12 +186,14 @@ pub(super) async fn revoke(
     Ok((StatusCode::OK, no_store()).into_response())
 }
 
-/// Reads an introspection or revocation request and authenticates its confidential client.
+/// Reads an introspection or revocation request and authenticates its client (a confidential
+/// one, unless `allow_public`).
 async fn lookup_request(
     s: &ServerState,
     client_info: &ClientInfo,
     headers: &HeaderMap,
     form: Result<axum::Form<TokenLookup>, FormRejection>,
+    allow_public: bool,
 ) -> Result<(TokenLookup, Client), OAuthError> {
     s.core
         .rate_limit_client("oauth_token", client_info, s.plugin.config.token_rate_limit)
@@ -162,7 +210,7 @@ async fn lookup_request(
         request.client_id.as_deref(),
         request.client_secret.as_deref(),
     )?;
-    if credentials.method == AuthMethod::None {
+    if credentials.method == AuthMethod::None && !allow_public {
         return Err(OAuthError::invalid_client(false));
     }
     let client = clients::authenticate(&s.plugin.repo, &credentials).await?;
