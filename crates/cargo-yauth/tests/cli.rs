@@ -313,17 +313,20 @@ fn remove_plugin_asks_before_dropping_tables() {
         .args(["remove-plugin", "bearer", "--yes"])
         .assert()
         .failure()
-        .stderr(contains("plugin `oidc` requires `bearer`").and(contains("remove `oidc` as well")));
+        .stderr(
+            contains("plugin `oauth2-server` requires `bearer`")
+                .and(contains("remove `oauth2-server` as well")),
+        );
     yauth(tmp.path())
         .args(["remove-plugin", "magic-link"])
         .assert()
         .failure()
         .stderr(contains("plugin `magic-link` is not enabled"));
     yauth(tmp.path())
-        .args(["remove-plugin", "oidc", "bearer", "-y"])
+        .args(["remove-plugin", "oidc", "oauth2-server", "bearer", "-y"])
         .assert()
         .success()
-        .stdout(contains("Disabled oidc, bearer"));
+        .stdout(contains("Disabled oidc, oauth2-server, bearer"));
 }
 
 #[test]
