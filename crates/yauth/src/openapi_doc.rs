@@ -36,10 +36,13 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     let builder = builder.with_account_lockout(Default::default());
     #[cfg(feature = "oauth")]
     let builder = builder.with_oauth(Default::default());
-    // Open registration, so the document shows the registration endpoint's every answer.
+    // Open registration and the device grant, so the document has every route and answer.
     #[cfg(feature = "oauth2-server")]
     let builder = builder.with_oauth2_server(crate::plugins::oauth2_server::Oauth2ServerConfig {
         registration: crate::plugins::oauth2_server::RegistrationPolicy::Open,
+        device: Some(crate::plugins::oauth2_server::DeviceFlowConfig::new(
+            "/device",
+        )),
         ..Default::default()
     });
     let yauth = builder.build().await?;

@@ -184,23 +184,6 @@ async fn refresh_grant(
     token_request(app, &fields, Some(basic(&client.client_id, secret(client)))).await
 }
 
-/// Claims of an access token, verified with jsonwebtoken against the served JWKS.
-async fn verified_claims(app: &TestApp, token: &str) -> Value {
-    let jwks = req(Method::GET, "/.well-known/jwks.json")
-        .send(&app.router)
-        .await;
-    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(jwks.body).unwrap();
-    let header = jsonwebtoken::decode_header(token).unwrap();
-    let jwk = jwks.find(header.kid.as_deref().unwrap()).unwrap();
-    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
-    let mut validation = jsonwebtoken::Validation::new(header.alg);
-    validation.set_audience(&[ORIGIN]);
-    validation.set_issuer(&[ORIGIN]);
-    jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .expect("jsonwebtoken accepts the token")
-        .claims
-}
-
 async fn the_code_flow_with_pkce_issues_tokens_for_the_user(family: Family) {
     let Some(app) = family_app(family).await else {
         return;

@@ -25,7 +25,7 @@ use yauth::plugins::email_password::EmailPasswordConfig;
 use yauth::plugins::magic_link::MagicLinkConfig;
 use yauth::plugins::mfa::MfaConfig;
 use yauth::plugins::oauth::{OauthConfig, ProviderConfig};
-use yauth::plugins::oauth2_server::Oauth2ServerConfig;
+use yauth::plugins::oauth2_server::{DeviceFlowConfig, Oauth2ServerConfig};
 use yauth::plugins::passkey::PasskeyConfig;
 use yauth::store::DatabaseBackend;
 use yauth::{YAuth, YAuthBuilder, YAuthConfig};
@@ -325,6 +325,8 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
                 settings.base_url.trim_end_matches('/')
             )),
             scopes_supported: vec!["profile".to_owned(), "offline_access".to_owned()],
+            // The front-end examples serve the page where users type a device's code.
+            device: Some(DeviceFlowConfig::new("/device")),
             ..Oauth2ServerConfig::default()
         })
         .with_status()

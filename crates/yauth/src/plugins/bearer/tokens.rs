@@ -42,8 +42,9 @@ pub(crate) struct UserGrant<'a> {
     pub user_id: Uuid,
     pub client_id: &'a str,
     pub scopes: Vec<String>,
-    /// When and how the user signed in.
-    pub sign_in: (OffsetDateTime, Vec<String>),
+    /// When and how the user signed in, where the grant recorded it (a code does; a device
+    /// approval does not).
+    pub sign_in: Option<(OffsetDateTime, Vec<String>)>,
     /// The refresh family: the authorization code's id.
     pub family_id: Uuid,
     /// Issue a refresh token too.
@@ -225,7 +226,7 @@ impl Tokens {
             subject: grant.user_id.to_string(),
             client_id: Some(grant.client_id),
             scopes: Some(grant.scopes.clone()),
-            sign_in: Some(grant.sign_in),
+            sign_in: grant.sign_in,
         };
         let access_token = self.sign_access_token(&claims, jti, now).await?;
         Ok(ClientTokens {

@@ -6,6 +6,7 @@ use yauth_entity::Oauth2Client;
 use yauth_store::Oauth2ServerRepository;
 
 use super::client_auth::{AuthMethod, ClientCredentials};
+use super::config::Oauth2ServerConfig;
 use super::error::OAuthError;
 use crate::crypto::{HashError, dummy_verify, verify_password};
 
@@ -31,16 +32,18 @@ impl GrantType {
         Self::DeviceCode,
     ];
 
-    /// The grant types the token endpoint accepts so far; registration refuses the others.
-    pub(crate) const IMPLEMENTED: [Self; 3] = [
-        Self::AuthorizationCode,
-        Self::RefreshToken,
-        Self::ClientCredentials,
-    ];
+    /// Whether the token endpoint accepts it under `config`: the device grant only when
+    /// configured. Registration refuses the others, and the metadata leaves them out.
+    pub(crate) fn is_offered(self, config: &Oauth2ServerConfig) -> bool {
+        self != Self::DeviceCode || config.device.is_some()
+    }
 
-    /// Whether the token endpoint accepts it.
-    pub(crate) fn is_implemented(self) -> bool {
-        Self::IMPLEMENTED.contains(&self)
+    /// The grant types offered under `config`, in the metadata's order.
+    pub(crate) fn offered(config: &Oauth2ServerConfig) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|g| g.is_offered(config))
+            .collect()
     }
 
     /// The registered name.

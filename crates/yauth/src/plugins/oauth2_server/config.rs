@@ -47,6 +47,63 @@ pub struct Oauth2ServerConfig {
     pub token_rate_limit: RateLimit,
     /// Registrations per client address.
     pub registration_rate_limit: RateLimit,
+    /// The device authorization grant (RFC 8628), for devices without a browser: off unless
+    /// set, because it needs the application's verification page.
+    pub device: Option<DeviceFlowConfig>,
+}
+
+/// Settings of the device authorization grant (RFC 8628).
+#[derive(Debug, Clone)]
+pub struct DeviceFlowConfig {
+    /// The application's verification page, where the user signs in and types the code the
+    /// device shows (`verification_uri`). It reads the request from `GET /oauth/device` and
+    /// posts the decision to `POST /oauth/device`. A URL, or a path on the core `base_url`.
+    pub verification_page: String,
+    /// How long a device code may wait for the user's decision (default 10 minutes, between
+    /// 1 and 30).
+    pub code_ttl: Duration,
+    /// The least time between two polls of the token endpoint (default 5 seconds, as RFC 8628
+    /// §3.2 suggests; between 1 and 60). A faster poll is answered `slow_down`.
+    pub interval: Duration,
+    /// Look-ups and decisions at `/oauth/device` per signed-in user: the guess budget for
+    /// user codes (default 10 per minute).
+    pub verification_rate_limit: RateLimit,
+}
+
+impl DeviceFlowConfig {
+    /// The device grant with the defaults, its users sent to `verification_page`.
+    pub fn new(verification_page: impl Into<String>) -> Self {
+        Self {
+            verification_page: verification_page.into(),
+            code_ttl: Duration::minutes(10),
+            interval: Duration::seconds(5),
+            verification_rate_limit: RateLimit::new(10, Duration::minutes(1)),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        check_page("device.verification_page", &self.verification_page)?;
+        if self.code_ttl < Duration::minutes(1) || self.code_ttl > Duration::minutes(30) {
+            return Err("device.code_ttl must be between 1 and 30 minutes".into());
+        }
+        if self.interval < Duration::seconds(1)
+            || self.interval > Duration::seconds(60)
+            || self.interval.subsec_nanoseconds() != 0
+        {
+            return Err("device.interval must be whole seconds, between 1 and 60".into());
+        }
+        self.verification_rate_limit
+            .validate("device.verification_rate_limit")
+    }
+}
+
+/// A page setting: an absolute URL, or a path on the core `base_url`.
+fn check_page(name: &str, page: &str) -> Result<(), String> {
+    if page.starts_with('/') || url::Url::parse(page).is_ok() {
+        Ok(())
+    } else {
+        Err(format!("{name} {page:?} is neither a URL nor a path"))
+    }
 }
 
 impl Default for Oauth2ServerConfig {
@@ -60,6 +117,7 @@ impl Default for Oauth2ServerConfig {
             registration: RegistrationPolicy::Closed,
             token_rate_limit: RateLimit::new(120, Duration::minutes(1)),
             registration_rate_limit: RateLimit::new(10, Duration::hours(1)),
+            device: None,
         }
     }
 }
@@ -82,11 +140,8 @@ impl Oauth2ServerConfig {
             ("consent_page", &self.consent_page),
             ("login_page", &self.login_page),
         ] {
-            if let Some(page) = page
-                && !page.starts_with('/')
-                && url::Url::parse(page).is_err()
-            {
-                return Err(format!("{name} {page:?} is neither a URL nor a path"));
+            if let Some(page) = page {
+                check_page(name, page)?;
             }
         }
         if let Some(bad) = self.scopes_supported.iter().find(|s| !is_scope_token(s)) {
@@ -102,7 +157,10 @@ impl Oauth2ServerConfig {
         }
         self.token_rate_limit.validate("token_rate_limit")?;
         self.registration_rate_limit
-            .validate("registration_rate_limit")
+            .validate("registration_rate_limit")?;
+        self.device
+            .as_ref()
+            .map_or(Ok(()), DeviceFlowConfig::validate)
     }
 }
 
@@ -146,6 +204,22 @@ mod tests {
             ..Default::default()
         };
         assert!(spaced.validate().is_err());
+        let device = |f: fn(&mut DeviceFlowConfig)| {
+            let mut device = DeviceFlowConfig::new("/device");
+            f(&mut device);
+            Oauth2ServerConfig {
+                device: Some(device),
+                ..Default::default()
+            }
+            .validate()
+        };
+        assert_eq!(device(|_| ()), Ok(()));
+        assert!(device(|d| d.verification_page = "device".into()).is_err());
+        assert!(device(|d| d.code_ttl = Duration::minutes(31)).is_err());
+        assert!(device(|d| d.code_ttl = Duration::seconds(59)).is_err());
+        assert!(device(|d| d.interval = Duration::ZERO).is_err());
+        assert!(device(|d| d.interval = Duration::milliseconds(1500)).is_err());
+        assert!(device(|d| d.interval = Duration::seconds(61)).is_err());
     }
 
     #[test]

@@ -196,6 +196,20 @@ impl OAuthError {
     pub fn description(&self) -> &str {
         &self.description
     }
+
+    /// The same refusal in yauth's own error shape, for the plugin's routes that are yauth's
+    /// API rather than a standard's (consent, device verification). An outage says no more
+    /// than any other 503.
+    pub(crate) fn into_api_error(self) -> ApiError {
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            return ApiError::unavailable();
+        }
+        let error = ApiError::new(self.status, self.error, self.description);
+        match self.retry_after_secs {
+            Some(secs) => error.with_retry_after(secs),
+            None => error,
+        }
+    }
 }
 
 impl std::fmt::Display for OAuthError {

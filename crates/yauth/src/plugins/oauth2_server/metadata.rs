@@ -39,6 +39,9 @@ pub struct ServerMetadata {
     pub revocation_endpoint: String,
     /// Authentication methods at the revocation endpoint.
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// The device authorization endpoint (RFC 8628), when the device grant is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
     /// Dynamic client registration (RFC 7591), when the policy allows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_endpoint: Option<String>,
@@ -56,7 +59,10 @@ pub(crate) fn document(config: &Oauth2ServerConfig, base: &str, issuer: &str) ->
         authorization_endpoint: endpoint("/oauth/authorize"),
         token_endpoint: endpoint("/oauth/token"),
         token_endpoint_auth_methods_supported: [SECRET_METHODS.as_slice(), &["none"]].concat(),
-        grant_types_supported: GrantType::IMPLEMENTED.iter().map(|g| g.name()).collect(),
+        grant_types_supported: GrantType::offered(config)
+            .into_iter()
+            .map(GrantType::name)
+            .collect(),
         response_types_supported: vec!["code"],
         response_modes_supported: vec!["query"],
         code_challenge_methods_supported: vec![super::pkce::S256],
@@ -67,6 +73,10 @@ pub(crate) fn document(config: &Oauth2ServerConfig, base: &str, issuer: &str) ->
         introspection_endpoint_auth_methods_supported: SECRET_METHODS.to_vec(),
         revocation_endpoint: endpoint("/oauth/revoke"),
         revocation_endpoint_auth_methods_supported: SECRET_METHODS.to_vec(),
+        device_authorization_endpoint: config
+            .device
+            .as_ref()
+            .map(|_| endpoint("/oauth/device/code")),
         registration_endpoint: (config.registration != RegistrationPolicy::Closed)
             .then(|| endpoint("/oauth/register")),
     }

@@ -17,9 +17,11 @@
 //!   applications register their own clients with
 //!   [`YAuth::register_oauth2_client`](crate::YAuth::register_oauth2_client).
 //! - `GET /oauth/consents`, `DELETE /oauth/consents/{client_id}`: the user's consents.
+//! - `POST /oauth/device/code`, `GET` and `POST /oauth/device`: the device grant (RFC 8628),
+//!   when [`Oauth2ServerConfig::device`] is set; the token endpoint redeems it.
 //!
 //! Errors have the RFCs' shape (`{"error", "error_description"}`, [`OAuthError`]). Client
-//! secrets are stored as Argon2id hashes. The device grant and OpenID Connect come next.
+//! secrets are stored as Argon2id hashes. OpenID Connect comes next.
 
 mod authorization;
 mod client_auth;
@@ -31,8 +33,6 @@ mod pkce;
 mod redirect_uri;
 mod registration;
 mod routes;
-// The device grant (next) uses it; until then only its tests do.
-#[cfg_attr(not(test), expect(dead_code))]
 mod user_code;
 
 use std::sync::Arc;
@@ -51,12 +51,13 @@ use crate::state::YAuthState;
 use client_auth::AuthMethod;
 
 pub use authorization::AuthorizationRequest;
-pub use config::{Oauth2ServerConfig, RegistrationPolicy};
+pub use config::{DeviceFlowConfig, Oauth2ServerConfig, RegistrationPolicy};
 pub use error::{OAuthError, OAuthErrorBody};
 pub use metadata::ServerMetadata;
 pub use registration::{ClientRegistration, RegisteredClient};
 pub use routes::{
-    ConsentDecision, ConsentPrompt, ConsentView, Introspection, RedirectTo, TokenLookup,
+    ConsentDecision, ConsentPrompt, ConsentView, DeviceAuthorization, DeviceAuthorizationRequest,
+    DeviceDecided, DeviceDecision, DevicePrompt, Introspection, RedirectTo, TokenLookup,
     TokenRequest, TokenResponse,
 };
 
@@ -78,6 +79,15 @@ impl Server {
             tracing::error!("oauth2-server runs without the bearer plugin's token service");
             OAuthError::temporarily_unavailable()
         })
+    }
+
+    /// An application page: a URL as configured, or a path on the core `base_url`.
+    fn page_url(&self, core: &YAuthState, page: &str) -> String {
+        if page.starts_with('/') {
+            format!("{}{page}", core.config().base_url.trim_end_matches('/'))
+        } else {
+            page.to_owned()
+        }
     }
 
     /// Whether a registration request may proceed under the policy.

@@ -114,7 +114,7 @@ pub(crate) fn check(
             let mut grants = Vec::new();
             for name in names {
                 let grant = GrantType::parse(name)
-                    .filter(|g| g.is_implemented())
+                    .filter(|g| g.is_offered(config))
                     .ok_or_else(|| {
                         invalid_metadata(format!("grant type {name:?} is not supported"))
                     })?;
@@ -257,15 +257,27 @@ mod tests {
     }
 
     #[test]
-    fn the_device_grant_is_refused_until_it_is_implemented() {
+    fn the_device_grant_is_refused_unless_it_is_configured() {
         let request = ClientRegistration {
             grant_types: Some(vec![
                 "urn:ietf:params:oauth:grant-type:device_code".to_owned(),
+                "refresh_token".to_owned(),
             ]),
+            token_endpoint_auth_method: Some("none".into()),
             ..Default::default()
         };
         let error = check(&request, &config()).unwrap_err();
         assert_eq!(error.error, "invalid_client_metadata");
+        let with_device = Oauth2ServerConfig {
+            device: Some(super::super::config::DeviceFlowConfig::new("/device")),
+            ..config()
+        };
+        let checked = check(&request, &with_device).expect("a public device client");
+        assert_eq!(
+            checked.grant_types,
+            [GrantType::DeviceCode, GrantType::RefreshToken]
+        );
+        assert_eq!(checked.auth_method, AuthMethod::None);
     }
 
     #[test]

@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::is_form;
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::ErrorBody;
 use crate::plugins::oauth2_server::ServerState;
 use crate::plugins::oauth2_server::authorization::{self, AuthorizationRequest, Checked, Refusal};
 use crate::plugins::oauth2_server::error::{OAuthError, OAuthErrorBody};
@@ -111,7 +112,10 @@ async fn next_step(
                 let target: String = url::form_urlencoded::Serializer::new(String::new())
                     .append_pair("return_to", &back)
                     .finish();
-                Ok(Next::Page(format!("{}?{target}", page_url(s, page))))
+                Ok(Next::Page(format!(
+                    "{}?{target}",
+                    s.plugin.page_url(&s.core, page)
+                )))
             }
             _ => Err(OAuthError::login_required()),
         };
@@ -129,19 +133,10 @@ async fn next_step(
     match (&s.plugin.config.consent_page, html) {
         (Some(page), true) => Ok(Next::Page(format!(
             "{}?{}",
-            page_url(s, page),
+            s.plugin.page_url(&s.core, page),
             parts.uri.query().unwrap_or_default()
         ))),
         _ => Ok(Next::Consent(consent_prompt(&checked, &user))),
-    }
-}
-
-/// An application page: a URL as configured, or a path on the core `base_url`.
-fn page_url(s: &ServerState, page: &str) -> String {
-    if page.starts_with('/') {
-        format!("{}{page}", s.core.config().base_url.trim_end_matches('/'))
-    } else {
-        page.to_owned()
     }
 }
 
@@ -262,12 +257,7 @@ pub(super) async fn decide(
 
 /// A refusal of the consent API, in yauth's error shape.
 fn shown(error: OAuthError) -> Response {
-    let status = error.status();
-    let mut response = ApiError::new(status, error.error(), error.description()).into_response();
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response = ApiError::unavailable().into_response();
-    }
-    response
+    error.into_api_error().into_response()
 }
 
 /// What the consent screen shows for `checked`.
@@ -301,11 +291,4 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"))
-}
-
-fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
 }

@@ -1,9 +1,11 @@
 //! The endpoints: discovery (RFC 8414 metadata, JWKS), dynamic registration (RFC 7591), the
-//! token endpoint (RFC 6749), introspection (RFC 7662) and revocation (RFC 7009). Requests are
-//! form-encoded, as the RFCs define, except registration (JSON).
+//! token endpoint (RFC 6749), introspection (RFC 7662), revocation (RFC 7009) and the device
+//! grant (RFC 8628). Requests are form-encoded, as the RFCs define, except registration
+//! (JSON).
 
 mod authorize;
 mod consents;
+mod device;
 mod discovery;
 mod introspection;
 mod register;
@@ -19,29 +21,44 @@ use super::error::OAuthError;
 
 pub use authorize::{ConsentDecision, ConsentPrompt, RedirectTo};
 pub use consents::ConsentView;
+pub use device::{
+    DeviceAuthorization, DeviceAuthorizationRequest, DeviceDecided, DeviceDecision, DevicePrompt,
+};
 pub use introspection::{Introspection, TokenLookup};
 pub use token::{TokenRequest, TokenResponse};
 
 pub(crate) fn public(state: ServerState) -> OpenApiRouter {
-    OpenApiRouter::new()
+    let device = state.plugin.config.device.is_some();
+    let router = OpenApiRouter::new()
         .routes(routes!(discovery::server_metadata))
         .routes(routes!(discovery::jwks))
         .routes(routes!(register::register))
         .routes(routes!(token::token))
         .routes(routes!(introspection::introspect))
         .routes(routes!(introspection::revoke))
-        .routes(routes!(authorize::authorize))
-        .with_state(state)
+        .routes(routes!(authorize::authorize));
+    let router = if device {
+        router.routes(routes!(device::device_authorization))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// Behind the auth middleware: the consent decision (a cookie-authenticated POST, so the
 /// middleware's Origin check guards it) and the user's consents.
 pub(crate) fn protected(state: ServerState) -> OpenApiRouter {
-    OpenApiRouter::new()
+    let device = state.plugin.config.device.is_some();
+    let router = OpenApiRouter::new()
         .routes(routes!(authorize::decide))
         .routes(routes!(consents::list))
-        .routes(routes!(consents::withdraw))
-        .with_state(state)
+        .routes(routes!(consents::withdraw));
+    let router = if device {
+        router.routes(routes!(device::device_prompt, device::device_decide))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// The longest token, secret or scope list a form may carry.
@@ -64,6 +81,14 @@ pub(super) fn check_lengths<'a>(
         ));
     }
     Ok(())
+}
+
+/// Whether a body is form-encoded (else it is read as JSON).
+pub(super) fn is_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
 }
 
 /// RFC 6749 §5.1: token responses are never cached.

@@ -22,7 +22,8 @@ use crate::plugins::oauth2_server::pkce;
 /// with `client_id` and `client_secret` here, or, as a public client, with `client_id` only.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// `authorization_code`, `refresh_token` or `client_credentials`.
+    /// `authorization_code`, `refresh_token`, `client_credentials` or
+    /// `urn:ietf:params:oauth:grant-type:device_code`.
     pub grant_type: String,
     /// The authorization code (authorization_code).
     pub code: Option<String>,
@@ -32,6 +33,9 @@ pub struct TokenRequest {
     pub code_verifier: Option<String>,
     /// The refresh token (refresh_token).
     pub refresh_token: Option<String>,
+    /// The device code from the device authorization response
+    /// (urn:ietf:params:oauth:grant-type:device_code).
+    pub device_code: Option<String>,
     /// The scopes asked for, space-separated (client_credentials; narrowing on refresh).
     pub scope: Option<String>,
     /// The client, when it does not use HTTP Basic.
@@ -58,7 +62,9 @@ pub struct TokenResponse {
 
 /// The token endpoint. Grant types: `authorization_code` (with the PKCE verifier; a second use
 /// of a code revokes what the first issued), `refresh_token` (rotated; a reused token revokes
-/// its grant) and `client_credentials` (confidential clients). Errors follow RFC 6749 §5.2.
+/// its grant), `client_credentials` (confidential clients) and, when configured, the device
+/// grant (`authorization_pending`, `slow_down`, `access_denied`, `expired_token` until the user
+/// approves). Errors follow RFC 6749 §5.2.
 #[utoipa::path(post, path = "/oauth/token", tag = "oauth2-server",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = TokenResponse), (status = 400, body = OAuthErrorBody),
@@ -83,12 +89,13 @@ pub(super) async fn token(
         request.redirect_uri.as_deref(),
         request.code_verifier.as_deref(),
         request.refresh_token.as_deref(),
+        request.device_code.as_deref(),
         request.scope.as_deref(),
         request.client_id.as_deref(),
         request.client_secret.as_deref(),
     ])?;
     let grant = GrantType::parse(&request.grant_type)
-        .filter(|g| g.is_implemented())
+        .filter(|g| g.is_offered(&s.plugin.config))
         .ok_or_else(OAuthError::unsupported_grant_type)?;
     let credentials = client_credentials(
         &headers,
@@ -125,8 +132,7 @@ pub(super) async fn token(
                 refresh_token: None,
             }
         }
-        // `is_implemented` lets only the grants above through.
-        GrantType::DeviceCode => return Err(OAuthError::unsupported_grant_type()),
+        GrantType::DeviceCode => super::device::exchange_device_code(&s, &client, &request).await?,
     };
     Ok((no_store(), axum::Json(body)).into_response())
 }
@@ -178,11 +184,31 @@ async fn exchange_code(
             "the code_verifier does not match",
         ));
     }
-    let user = s.core.repos().users.find_user(stored.user_id).await?;
+    let sign_in = (stored.auth_time, json_strings(&stored.amr));
+    let scopes = stored.scopes.as_ref().map(json_strings).unwrap_or_default();
+    let response = user_tokens(s, client, stored.user_id, scopes, Some(sign_in), stored.id).await?;
+    tracing::info!(client_id = client.id(), user_id = %stored.user_id, "authorization code exchanged");
+    Ok(response)
+}
+
+/// The tokens of a grant the user gave `client` (a code, a device approval), if the user may
+/// still sign in: an access token, and a refresh token when the client uses them and, where the
+/// server lists `offline_access`, the grant includes it. `family_id` is the grant's id, which
+/// revocation of the grant follows.
+pub(super) async fn user_tokens(
+    s: &ServerState,
+    client: &Client,
+    user_id: uuid::Uuid,
+    scopes: Vec<String>,
+    sign_in: Option<(time::OffsetDateTime, Vec<String>)>,
+    family_id: uuid::Uuid,
+) -> Result<TokenResponse, OAuthError> {
+    let tokens = s.plugin.tokens(&s.core)?;
+    let now = s.core.now();
+    let user = s.core.repos().users.find_user(user_id).await?;
     let Some(user) = user.filter(|u| !u.is_banned_at(now)) else {
         return Err(OAuthError::invalid_grant("the user can no longer sign in"));
     };
-    let scopes = stored.scopes.as_ref().map(json_strings).unwrap_or_default();
     let offline = &s.plugin.config.scopes_supported;
     let with_refresh = client.allows(GrantType::RefreshToken)
         && (!offline.iter().any(|s| s == OFFLINE_ACCESS)
@@ -192,12 +218,11 @@ async fn exchange_code(
             user_id: user.id,
             client_id: client.id(),
             scopes: scopes.clone(),
-            sign_in: (stored.auth_time, json_strings(&stored.amr)),
-            family_id: stored.id,
+            sign_in,
+            family_id,
             with_refresh,
         })
         .await?;
-    tracing::info!(client_id = client.id(), user_id = %user.id, "authorization code exchanged");
     Ok(TokenResponse {
         access_token: issued.access_token,
         token_type: "Bearer",
@@ -245,6 +270,6 @@ async fn refresh(
 /// §11): then only a grant that includes it gets one.
 const OFFLINE_ACCESS: &str = "offline_access";
 
-fn scope_refused(scope: String) -> OAuthError {
+pub(super) fn scope_refused(scope: String) -> OAuthError {
     OAuthError::invalid_scope(format!("scope {scope:?} is not allowed for this client"))
 }
