@@ -151,7 +151,19 @@ async fn wrong_credentials_get_no_tokens(family: Family) {
         .json(json!({ "email": "nobody@example.com", "password": PASSWORD }))
         .send(&app.router)
         .await;
-    assert_eq!(r.code(), "invalid_credentials");
+    assert_eq!(r.code(), "invalid_credentials"); // Control characters are refused before any lookup, in either field.
+    for body in [
+        json!({ "email": format!("a\u{0}{email}"), "password": PASSWORD }),
+        json!({ "email": email, "password": "pass\u{1}word-long-enough" }),
+    ] {
+        let r = req(Method::POST, "/token")
+            .origin(None)
+            .json(body)
+            .send(&app.router)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+        assert_eq!(r.code(), "invalid_characters");
+    }
 }
 
 async fn an_account_with_mfa_gets_its_tokens_only_after_the_second_factor(family: Family) {

@@ -719,6 +719,25 @@ impl YAuthPlugin for Gate {
     }
 }
 
+/// A plugin that answers every failed password sign-in of a known account with its own error
+/// (a custom lockout, say).
+struct FailureGate(EventResponse);
+
+#[async_trait]
+impl YAuthPlugin for FailureGate {
+    fn name(&self) -> &'static str {
+        "failure-gate"
+    }
+    async fn on_event(&self, event: &AuthEvent, _: &EventContext, _: &YAuthState) -> EventResponse {
+        match event {
+            AuthEvent::LoginFailed {
+                user_id: Some(_), ..
+            } => self.0.clone(),
+            _ => EventResponse::Continue,
+        }
+    }
+}
+
 async fn plugins_can_require_mfa_or_block_a_login(family: Family) {
     let mfa = EventResponse::RequireMfa {
         pending_session_id: "pending-1".into(),
@@ -753,6 +772,24 @@ async fn plugins_can_require_mfa_or_block_a_login(family: Family) {
     let r = login(&app, &email, PASSWORD).await;
     assert_eq!(r.status.as_u16(), 423);
     assert_eq!(r.code(), "locked");
+    // A plugin's answer to a failed attempt replaces the generic one.
+    let block = EventResponse::Block {
+        status: 429,
+        code: "slow_down_please",
+        message: "Too many attempts.".into(),
+    };
+    let Some(app) = on(family, test_config(ORIGIN), |b| {
+        b.with_plugin(Box::new(FailureGate(block)))
+    })
+    .await
+    else {
+        return;
+    };
+    let email = verified_user(&app).await;
+    let r = login(&app, &email, "not-the-password-at-all").await;
+    assert_eq!(r.status.as_u16(), 429, "{:?}", r.body);
+    assert_eq!(r.code(), "slow_down_please");
+    assert_eq!(login(&app, &email, PASSWORD).await.status, StatusCode::OK);
 }
 
 #[tokio::test]

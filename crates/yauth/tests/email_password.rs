@@ -31,6 +31,7 @@ on_every_family!(
     banned_users_cannot_sign_in_or_use_sessions,
     every_event_is_audited,
     a_reset_refused_by_history_or_the_email_rule_keeps_its_token,
+    a_reset_proves_the_address_and_announces_the_change,
 );
 
 /// The test app with the plugin configured as `ep`, on `family`.
@@ -518,4 +519,83 @@ async fn a_reset_refused_by_history_or_the_email_rule_keeps_its_token(family: Fa
         .send(&app.router)
         .await;
     assert_eq!(r.code(), "invalid_token", "consumed once it succeeded");
+}
+
+/// The reset link reached the mailbox, so a reset verifies an unverified address; the change is
+/// audited and its owner told, as after `/change-password`. A control character in the new
+/// password is refused before the token is touched.
+async fn a_reset_proves_the_address_and_announces_the_change(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
+    let email = unique_email();
+    let r = req(Method::POST, "/register")
+        .json(json!({ "email": email, "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    mail_to(&app, &email).await;
+    assert_eq!(
+        login(&app, &email, PASSWORD).await.code(),
+        "email_not_verified"
+    );
+    app.mail.clear();
+    let r = req(Method::POST, "/forgot-password")
+        .json(json!({ "email": email }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    mail_to(&app, &email).await;
+    let token = token_from_mail(&app, &email);
+
+    let r = req(Method::POST, "/reset-password")
+        .json(json!({ "token": token, "password": "new\u{0}password-123456" }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+    assert_eq!(r.code(), "invalid_characters");
+
+    app.mail.clear();
+    let new_password = "a-reset-passphrase-for-42";
+    let r = req(Method::POST, "/reset-password")
+        .json(json!({ "token": token, "password": new_password }))
+        .send(&app.router)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the refused password kept the token: {:?}",
+        r.body
+    );
+    let user = stored_user(&app, &email).await;
+    assert!(user.email_verified, "the reset proved the address");
+    assert_eq!(
+        login(&app, &email, new_password).await.status,
+        StatusCode::OK
+    );
+
+    let notice = mail_to(&app, &email).await;
+    assert!(
+        notice.subject.contains("password was changed"),
+        "{}",
+        notice.subject
+    );
+    let page = app
+        .yauth
+        .state()
+        .repos()
+        .audit
+        .list_audit(&yauth::store::AuditQuery {
+            user_id: Some(user.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        page.items
+            .iter()
+            .any(|e| e.event_type == "password_changed"),
+        "{:?}",
+        page.items.iter().map(|e| &e.event_type).collect::<Vec<_>>()
+    );
 }

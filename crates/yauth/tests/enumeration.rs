@@ -194,3 +194,21 @@ async fn magic_link_send_answers_alike_and_mails_only_the_known_account() {
     assert!(message.text.contains("magic-link?token="));
     assert!(app.mail.last_to(&unknown).is_none());
 }
+
+/// Registration answers alike for a new and a taken address, but a storage outage is neither:
+/// it answers 503 and sends no email, so a client can retry.
+#[tokio::test]
+async fn registering_during_an_outage_is_a_503_and_no_mail() {
+    let (app, recording) = recorded_app().await;
+    recording.fail("EmailPasswordRepository::create_user_with_password");
+    app.mail.clear();
+    let email = unique_email();
+    let r = req(Method::POST, "/register")
+        .json(json!({"email": email, "password": PASSWORD}))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", r.body);
+    assert_eq!(r.code(), "service_unavailable");
+    settle().await;
+    assert!(app.mail.last_to(&email).is_none());
+}
