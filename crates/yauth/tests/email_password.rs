@@ -34,6 +34,18 @@ on_every_family!(
     a_reset_proves_the_address_and_announces_the_change,
 );
 
+/// Asks for a password reset for `email` and answers the token from the email.
+async fn reset_token(app: &TestApp, email: &str) -> String {
+    app.mail.clear();
+    let r = req(Method::POST, "/forgot-password")
+        .json(json!({ "email": email }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    mail_to(app, email).await;
+    token_from_mail(app, email)
+}
+
 /// The test app with the plugin configured as `ep`, on `family`.
 async fn on(family: Family, ep: EmailPasswordConfig) -> Option<TestApp> {
     families::app_in("email_password", family, test_config(ORIGIN), ep, |b| b).await
@@ -203,14 +215,7 @@ async fn reset_password_flow_signs_out_everywhere(family: Family) {
         return;
     };
     let (email, cookie) = signed_in_user(&app).await;
-    app.mail.clear();
-    let r = req(Method::POST, "/forgot-password")
-        .json(json!({ "email": email }))
-        .send(&app.router)
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED);
-    mail_to(&app, &email).await;
-    let token = token_from_mail(&app, &email);
+    let token = reset_token(&app, &email).await;
 
     // A weak password is refused without burning the token.
     let r = req(Method::POST, "/reset-password")
@@ -256,13 +261,7 @@ async fn reset_tokens_expire_after_thirty_minutes(family: Family) {
         return;
     };
     let (email, _) = signed_in_user(&app).await;
-    app.mail.clear();
-    req(Method::POST, "/forgot-password")
-        .json(json!({ "email": email }))
-        .send(&app.router)
-        .await;
-    mail_to(&app, &email).await;
-    let token = token_from_mail(&app, &email);
+    let token = reset_token(&app, &email).await;
     app.clock.advance(time::Duration::minutes(30));
     let r = req(Method::POST, "/reset-password")
         .json(json!({ "token": token, "password": "another-long-passphrase-77" }))
@@ -276,13 +275,7 @@ async fn sixteen_concurrent_resets_with_one_token_have_one_winner(family: Family
         return;
     };
     let (email, _) = signed_in_user(&app).await;
-    app.mail.clear();
-    req(Method::POST, "/forgot-password")
-        .json(json!({ "email": email }))
-        .send(&app.router)
-        .await;
-    mail_to(&app, &email).await;
-    let token = token_from_mail(&app, &email);
+    let token = reset_token(&app, &email).await;
     let mut tasks = Vec::new();
     for i in 0..16 {
         let router = app.router.clone();
@@ -459,18 +452,7 @@ async fn every_event_is_audited(family: Family) {
     };
     let (email, _) = signed_in_user(&app).await;
     let user = stored_user(&app, &email).await;
-    let page = app
-        .yauth
-        .state()
-        .repos()
-        .audit
-        .list_audit(&yauth::store::AuditQuery {
-            user_id: Some(user.id),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let types: Vec<&str> = page.items.iter().map(|e| e.event_type.as_str()).collect();
+    let (types, first_ip) = audit_of(&app, user.id).await;
     for expected in [
         "user_registered",
         "email_verified",
@@ -478,11 +460,11 @@ async fn every_event_is_audited(family: Family) {
         "session_created",
     ] {
         assert!(
-            types.contains(&expected),
+            types.iter().any(|t| t == expected),
             "{expected} missing from {types:?}"
         );
     }
-    assert_eq!(page.items[0].ip_address.as_deref(), Some("203.0.113.10"));
+    assert_eq!(first_ip.as_deref(), Some("203.0.113.10"));
 }
 
 async fn a_reset_refused_by_history_or_the_email_rule_keeps_its_token(family: Family) {
@@ -492,16 +474,7 @@ async fn a_reset_refused_by_history_or_the_email_rule_keeps_its_token(family: Fa
         return;
     };
     let (email, _) = signed_in_user(&app).await;
-    app.mail.clear();
-    let r = req(Method::POST, "/forgot-password")
-        .json(json!({ "email": email }))
-        .send(&app.router)
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED);
-    let token = {
-        mail_to(&app, &email).await;
-        token_from_mail(&app, &email)
-    };
+    let token = reset_token(&app, &email).await;
     let reset = |password: String| {
         req(Method::POST, "/reset-password").json(json!({ "token": token, "password": password }))
     };
@@ -539,14 +512,7 @@ async fn a_reset_proves_the_address_and_announces_the_change(family: Family) {
         login(&app, &email, PASSWORD).await.code(),
         "email_not_verified"
     );
-    app.mail.clear();
-    let r = req(Method::POST, "/forgot-password")
-        .json(json!({ "email": email }))
-        .send(&app.router)
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED);
-    mail_to(&app, &email).await;
-    let token = token_from_mail(&app, &email);
+    let token = reset_token(&app, &email).await;
 
     let r = req(Method::POST, "/reset-password")
         .json(json!({ "token": token, "password": "new\u{0}password-123456" }))

@@ -270,6 +270,26 @@ pub async fn mail_to(app: &TestApp, to: &str) -> yauth::email::EmailMessage {
     panic!("no email to {to} within 10 s");
 }
 
+/// The event types of `user_id`'s audit entries, newest first, and the newest entry's IP.
+pub async fn audit_of(app: &TestApp, user_id: uuid::Uuid) -> (Vec<String>, Option<String>) {
+    let page = app
+        .yauth
+        .state()
+        .repos()
+        .audit
+        .list_audit(&yauth::store::AuditQuery {
+            user_id: Some(user_id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let first_ip = page.items.first().and_then(|e| e.ip_address.clone());
+    (
+        page.items.into_iter().map(|e| e.event_type).collect(),
+        first_ip,
+    )
+}
+
 /// Waits for background email tasks.
 pub async fn settle() {
     for _ in 0..20 {
