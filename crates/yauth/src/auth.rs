@@ -291,7 +291,9 @@ async fn authenticate(
     let jar = CookieJar::from_headers(&parts.headers);
     if let Some(cookie) = jar.get(&state.derived().cookie_name) {
         let token = cookie.value().to_owned();
-        if let Some(found) = authenticate_session(state, parts, &token).await? {
+        if let Some(found) =
+            authenticate_session(state, parts, &token, OriginCheck::Enforced).await?
+        {
             return Ok(Some(found));
         }
     }
@@ -316,11 +318,31 @@ pub(crate) async fn session_user(
     state: &YAuthState,
     parts: &Parts,
 ) -> Result<Option<AuthUser>, ApiError> {
+    lookup_session_user(state, parts, OriginCheck::Enforced).await
+}
+
+/// [`session_user`] without the CSRF check of unsafe methods, for a route whose request
+/// proves its intent otherwise: RP-initiated logout, posted from the relying party's origin
+/// with an id_token only that party holds.
+#[cfg(feature = "oidc")]
+pub(crate) async fn session_user_proven_otherwise(
+    state: &YAuthState,
+    parts: &Parts,
+) -> Result<Option<AuthUser>, ApiError> {
+    lookup_session_user(state, parts, OriginCheck::ProvenOtherwise).await
+}
+
+#[cfg(feature = "oauth2-server")]
+async fn lookup_session_user(
+    state: &YAuthState,
+    parts: &Parts,
+    origin: OriginCheck,
+) -> Result<Option<AuthUser>, ApiError> {
     let jar = CookieJar::from_headers(&parts.headers);
     let Some(cookie) = jar.get(&state.derived().cookie_name) else {
         return Ok(None);
     };
-    match authenticate_session(state, parts, cookie.value()).await {
+    match authenticate_session(state, parts, cookie.value(), origin).await {
         Ok(found) => Ok(found.map(|a| a.user)),
         Err(Rejected { error, .. })
             if error.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE =>
@@ -331,10 +353,20 @@ pub(crate) async fn session_user(
     }
 }
 
+/// Whether a cookie-authenticated unsafe request must come from a trusted origin.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OriginCheck {
+    Enforced,
+    /// The route checks the request's intent itself.
+    #[cfg(feature = "oidc")]
+    ProvenOtherwise,
+}
+
 async fn authenticate_session(
     state: &YAuthState,
     parts: &Parts,
     token: &str,
+    origin: OriginCheck,
 ) -> Result<Option<Authenticated>, Rejected> {
     let now = state.now();
     let sessions = &state.repos().sessions;
@@ -356,7 +388,9 @@ async fn authenticate_session(
         });
     }
     check_binding(state, parts, &session).await?;
-    check_origin(state, parts)?;
+    if origin == OriginCheck::Enforced {
+        check_origin(state, parts)?;
+    }
     let renewed_cookie = renew_if_due(state, &session, token, now).await?;
     let mut auth = AuthUser::from_user(&user, AuthMethod::Session, None);
     auth.session_id = Some(session.id);

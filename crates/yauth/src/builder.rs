@@ -151,6 +151,8 @@ pub struct YAuthBuilder {
     lockout: Option<Arc<crate::plugins::account_lockout::Lockout>>,
     #[cfg(feature = "oauth2-server")]
     oauth2_server: Option<Arc<crate::plugins::oauth2_server::Server>>,
+    #[cfg(feature = "oidc")]
+    oidc: Option<Arc<crate::plugins::oidc::Provider>>,
     errors: Vec<BuildError>,
     schema_check: bool,
 }
@@ -171,6 +173,8 @@ impl YAuthBuilder {
             lockout: None,
             #[cfg(feature = "oauth2-server")]
             oauth2_server: None,
+            #[cfg(feature = "oidc")]
+            oidc: None,
             errors: Vec::new(),
             schema_check: true,
         }
@@ -266,6 +270,12 @@ impl YAuthBuilder {
         self
     }
 
+    #[cfg(feature = "oidc")]
+    pub(crate) fn set_oidc(mut self, provider: Arc<crate::plugins::oidc::Provider>) -> Self {
+        self.oidc = Some(provider);
+        self
+    }
+
     /// Skips the start-up schema check, which selects the columns of every table of the enabled
     /// plugins from no rows (one cheap query per table) and refuses to build when one is missing.
     /// For deployments whose database user may not run such queries at start-up.
@@ -315,6 +325,10 @@ impl YAuthBuilder {
             )?)),
             None => None,
         };
+        #[cfg(feature = "oidc")]
+        if self.oidc.is_some() {
+            crate::plugins::oidc::check_provider(self.oauth2_server.as_deref(), tokens.as_deref())?;
+        }
         let purge_interval = self.config.purge_interval;
         let reencrypt_interval = self.config.reencrypt_interval;
         let state = YAuthState::new(Inner {
@@ -334,6 +348,8 @@ impl YAuthBuilder {
             lockout: self.lockout,
             #[cfg(feature = "oauth2-server")]
             oauth2_server: self.oauth2_server,
+            #[cfg(feature = "oidc")]
+            oidc: self.oidc,
         });
         let (router, openapi) = assemble(&state);
         let purge = purge_interval.map(|every| crate::purge::spawn(state.clone(), every));

@@ -42,7 +42,8 @@
 //! | `api-key` | API keys with scopes | `with_api_keys` |
 //! | `admin` | user administration, bans, impersonation, audit trail | `with_admin` |
 //! | `account-lockout` | locking an address after failed sign-ins (implies `email-password`) | `with_account_lockout` |
-//! | `oauth2-server` | an OAuth 2.0 authorization server: authorization code with PKCE, refresh, client credentials, introspection, revocation, registration (implies `bearer`) | `with_oauth2_server` |
+//! | `oauth2-server` | an OAuth 2.0 authorization server: authorization code with PKCE, refresh, client credentials, the device grant, introspection, revocation, registration (implies `bearer`) | `with_oauth2_server` |
+//! | `oidc` | an OpenID Provider on top of `oauth2-server`: id_tokens, discovery, `/userinfo`, RP-initiated logout | `with_oidc` |
 //! | `status` | `GET /status`: the enabled plugins | `with_status` |
 //! | `openapi` | [`full_openapi_json`]: the OpenAPI document of every plugin | |
 //! | `full` | every plugin above (no backend) | |
@@ -54,8 +55,7 @@
 //! | `all-backends` | every backend above | |
 //!
 //! libSQL / Turso is the separate crate `yauth-libsql` (its SQLite cannot share a binary with
-//! sqlx's). The device grant, `oidc`, `webhooks`, `redis`, `telemetry` and organizations are
-//! not part of this release.
+//! sqlx's). `webhooks`, `redis`, `telemetry` and organizations are not part of this release.
 //!
 //! - Core routes (always): `GET /session`, `POST /logout`, `PATCH /me`, `GET /sessions`,
 //!   `DELETE /sessions`, `DELETE /sessions/{id}`.

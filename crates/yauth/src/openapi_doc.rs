@@ -43,8 +43,12 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
         device: Some(crate::plugins::oauth2_server::DeviceFlowConfig::new(
             "/device",
         )),
+        // The OpenID Provider needs its scope offered.
+        scopes_supported: vec!["openid".to_owned()],
         ..Default::default()
     });
+    #[cfg(feature = "oidc")]
+    let builder = builder.with_oidc(Default::default());
     let yauth = builder.build().await?;
     yauth
         .openapi()

@@ -35,6 +35,9 @@ pub(crate) struct Inner {
     /// The authorization server, when the oauth2-server plugin is enabled.
     #[cfg(feature = "oauth2-server")]
     pub oauth2_server: Option<Arc<crate::plugins::oauth2_server::Server>>,
+    /// The OpenID Provider, when the oidc plugin is enabled.
+    #[cfg(feature = "oidc")]
+    pub oidc: Option<Arc<crate::plugins::oidc::Provider>>,
 }
 
 impl std::fmt::Debug for YAuthState {
@@ -107,6 +110,12 @@ impl YAuthState {
     #[cfg(feature = "oauth2-server")]
     pub(crate) fn oauth2_server(&self) -> Option<&Arc<crate::plugins::oauth2_server::Server>> {
         self.inner.oauth2_server.as_ref()
+    }
+
+    /// The OpenID Provider of the oidc plugin.
+    #[cfg(feature = "oidc")]
+    pub(crate) fn oidc(&self) -> Option<&Arc<crate::plugins::oidc::Provider>> {
+        self.inner.oidc.as_ref()
     }
 
     /// The re-encryption of the sealed columns of the enabled plugins, when there is a key ring

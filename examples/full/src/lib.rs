@@ -25,7 +25,10 @@ use yauth::plugins::email_password::EmailPasswordConfig;
 use yauth::plugins::magic_link::MagicLinkConfig;
 use yauth::plugins::mfa::MfaConfig;
 use yauth::plugins::oauth::{OauthConfig, ProviderConfig};
-use yauth::plugins::oauth2_server::{DeviceFlowConfig, Oauth2ServerConfig};
+use yauth::plugins::oauth2_server::{
+    ClientRegistration, DeviceFlowConfig, Oauth2ServerConfig, RegistrationPolicy,
+};
+use yauth::plugins::oidc::OidcConfig;
 use yauth::plugins::passkey::PasskeyConfig;
 use yauth::store::DatabaseBackend;
 use yauth::{YAuth, YAuthBuilder, YAuthConfig};
@@ -62,7 +65,29 @@ pub struct Settings {
     /// A generic OpenID Connect provider, signed in with at `/api/auth/oauth/oidc/...`
     /// (`YAUTH_OIDC_ISSUER`, `YAUTH_OIDC_CLIENT_ID` and `YAUTH_OIDC_CLIENT_SECRET`, all or none).
     pub oidc: Option<OidcProvider>,
+    /// The redirect URIs of the demo client [`DEMO_CLIENT_ID`], a public client (PKCE, no
+    /// secret) seeded at start for trying yauth as an OpenID Provider
+    /// (`YAUTH_DEMO_CLIENT_REDIRECT_URIS`, comma-separated; default
+    /// `http://127.0.0.1:8080/callback`).
+    pub demo_client_redirect_uris: Vec<String>,
+    /// Dynamic client registration (`POST /api/auth/oauth/register`) for whoever presents
+    /// this initial access token, at least 32 characters (`YAUTH_OAUTH_REGISTRATION_TOKEN`).
+    /// Unset: registration is closed.
+    pub registration_token: Option<Secret>,
 }
+
+/// A secret setting, kept out of logs through `{:?}` of the settings.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// The id of the demo client seeded at start.
+pub const DEMO_CLIENT_ID: &str = "yauth-demo";
 
 /// The OpenID Connect provider the example signs in with.
 #[derive(Clone)]
@@ -116,6 +141,8 @@ impl Settings {
             secret_keys: Vec::new(),
             key_file: PathBuf::from("yauth-example.key"),
             oidc: None,
+            demo_client_redirect_uris: vec!["http://127.0.0.1:8080/callback".to_owned()],
+            registration_token: None,
         }
     }
 
@@ -185,6 +212,11 @@ impl Settings {
                     .into());
             }
         };
+        if let Some(uris) = var("YAUTH_DEMO_CLIENT_REDIRECT_URIS") {
+            settings.demo_client_redirect_uris =
+                uris.split(',').map(|u| u.trim().to_owned()).collect();
+        }
+        settings.registration_token = var("YAUTH_OAUTH_REGISTRATION_TOKEN").map(Secret);
         if let Some(keys) = var("YAUTH_SECRET_KEYS") {
             settings.secret_keys = keys
                 .split(',')
@@ -248,6 +280,7 @@ pub async fn app(settings: &Settings) -> Result<App, Error> {
     if let Some(admin) = &settings.admin {
         ensure_admin(&yauth, admin).await?;
     }
+    seed_demo_client(&yauth, settings).await?;
     let router = axum::Router::new().nest(API_PREFIX, yauth.router());
     Ok(App { router, yauth })
 }
@@ -304,6 +337,7 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
     // The breached-password check calls api.pwnedpasswords.com; off so that the example works
     // offline and load tests do not measure (or hammer) a third-party API.
     email_password.hibp.enabled = false;
+    let api_base = format!("{}{API_PREFIX}", settings.base_url.trim_end_matches('/'));
     let mut builder = YAuthBuilder::new(backend, config);
     for (id, key) in settings.keys().await? {
         builder = builder.with_secret_key_base64(id, &key);
@@ -314,25 +348,59 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
         .with_magic_link(MagicLinkConfig::default())
         .with_mfa(MfaConfig::default())
         .with_passkey(PasskeyConfig::default())
-        .with_bearer(BearerConfig::default())
+        // The issuer is where the API is served: relying parties find the OpenID Provider's
+        // metadata under it.
+        .with_bearer(BearerConfig {
+            issuer: Some(api_base.clone()),
+            ..BearerConfig::default()
+        })
         .with_api_keys(ApiKeyConfig::default())
         .with_admin(AdminConfig::default())
         .with_account_lockout(AccountLockoutConfig::default())
         .with_oauth(settings.oauth())
         .with_oauth2_server(Oauth2ServerConfig {
-            endpoint_base: Some(format!(
-                "{}{API_PREFIX}",
-                settings.base_url.trim_end_matches('/')
-            )),
-            scopes_supported: vec!["profile".to_owned(), "offline_access".to_owned()],
+            endpoint_base: Some(api_base),
+            scopes_supported: ["openid", "profile", "email", "offline_access"]
+                .map(str::to_owned)
+                .to_vec(),
             // The front-end examples serve the page where users type a device's code.
             device: Some(DeviceFlowConfig::new("/device")),
+            registration: match &settings.registration_token {
+                Some(token) => RegistrationPolicy::InitialAccessToken(token.0.clone()),
+                None => RegistrationPolicy::Closed,
+            },
             ..Oauth2ServerConfig::default()
         })
+        .with_oidc(OidcConfig::default())
         .with_status()
         .build()
         .await?;
     Ok(yauth)
+}
+
+/// Registers the demo client [`DEMO_CLIENT_ID`] if it does not exist yet: a public client
+/// (PKCE, no secret) for the code grant with refresh tokens and for the device grant, asking
+/// for any scope the server offers. An existing one is left as it is.
+async fn seed_demo_client(yauth: &YAuth, settings: &Settings) -> Result<(), Error> {
+    let registration = ClientRegistration {
+        redirect_uris: settings.demo_client_redirect_uris.clone(),
+        token_endpoint_auth_method: Some("none".to_owned()),
+        grant_types: Some(vec![
+            "authorization_code".to_owned(),
+            "refresh_token".to_owned(),
+            "urn:ietf:params:oauth:grant-type:device_code".to_owned(),
+        ]),
+        client_name: Some("yauth demo client".to_owned()),
+        ..ClientRegistration::default()
+    };
+    if yauth
+        .ensure_oauth2_client(DEMO_CLIENT_ID, &registration)
+        .await?
+        .is_some()
+    {
+        tracing::info!(client_id = DEMO_CLIENT_ID, "demo OAuth client registered");
+    }
+    Ok(())
 }
 
 /// Creates the admin account, or makes an existing account with that email an admin. An

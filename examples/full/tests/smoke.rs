@@ -202,6 +202,7 @@ async fn exercise(database_url: String) {
             "account-lockout",
             "oauth",
             "oauth2-server",
+            "oidc",
             "status"
         ])
     );

@@ -27,6 +27,9 @@ pub mod oauth;
 #[cfg(feature = "oauth2-server")]
 pub mod oauth2_server;
 
+#[cfg(feature = "oidc")]
+pub mod oidc;
+
 #[cfg(feature = "passkey")]
 pub mod passkey;
 

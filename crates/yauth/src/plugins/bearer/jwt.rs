@@ -15,6 +15,11 @@ use super::keys::VerifyingKey;
 /// The media type of access tokens (RFC 9068, section 2.1).
 pub(crate) const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 
+/// The media type of id_tokens (OpenID Connect Core §2): plain `JWT`, so that neither kind
+/// of token passes for the other.
+#[cfg(feature = "oidc")]
+pub(crate) const ID_TOKEN_TYPE: &str = "JWT";
+
 /// Access tokens longer than this are refused unread (a real one is well under 1 KiB, RSA
 /// signatures included).
 const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -91,7 +96,7 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn contains(&self, wanted: &str) -> bool {
+    pub(crate) fn contains(&self, wanted: &str) -> bool {
         match self {
             Self::One(aud) => aud == wanted,
             Self::Many(auds) => auds.iter().any(|a| a == wanted),
@@ -113,13 +118,24 @@ struct Header {
 
 /// The part of a token that is signed (`header.payload`), for the signer.
 pub(crate) fn signing_input(alg: &str, kid: &str, claims: &AccessClaims) -> String {
+    typed_signing_input(alg, kid, ACCESS_TOKEN_TYPE, claims)
+}
+
+/// The signing input of a JWT of media type `typ` (an access token, an id_token).
+pub(crate) fn typed_signing_input<C: Serialize>(
+    alg: &str,
+    kid: &str,
+    typ: &str,
+    claims: &C,
+) -> String {
     let header = Header {
         alg: alg.to_owned(),
-        typ: Some(ACCESS_TOKEN_TYPE.to_owned()),
+        typ: Some(typ.to_owned()),
         kid: Some(kid.to_owned()),
         crit: None,
     };
-    // Structs of strings and integers always serialise.
+    // The header and every claims type are structs of strings, integers and string lists,
+    // which always serialise.
     let header = serde_json::to_vec(&header).unwrap_or_default();
     let claims = serde_json::to_vec(claims).unwrap_or_default();
     format!(
@@ -187,8 +203,13 @@ pub(crate) struct Unverified<'a> {
     pub kid: String,
 }
 
-/// Splits a token and reads its header.
+/// Splits an access token and reads its header.
 pub(crate) fn parse(token: &str) -> Result<Unverified<'_>, TokenError> {
+    parse_typed(token, ACCESS_TOKEN_TYPE)
+}
+
+/// Splits a token whose header must say `typ` and reads its header.
+pub(crate) fn parse_typed<'a>(token: &'a str, typ: &str) -> Result<Unverified<'a>, TokenError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(TokenError::Malformed);
     }
@@ -202,7 +223,7 @@ pub(crate) fn parse(token: &str) -> Result<Unverified<'_>, TokenError> {
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or(TokenError::Malformed)?;
-    if header.crit.is_some() || header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
+    if header.crit.is_some() || header.typ.as_deref() != Some(typ) {
         return Err(TokenError::WrongType);
     }
     let signature = URL_SAFE_NO_PAD
@@ -224,19 +245,28 @@ impl Unverified<'_> {
         key: &VerifyingKey,
         expect: &Expectations<'_>,
     ) -> Result<AccessClaims, TokenError> {
+        let claims: AccessClaims = self.verified_claims(key)?;
+        claims.check(expect)?;
+        Ok(claims)
+    }
+
+    /// Verifies the signature with `key` (pinning the algorithm to the key's) and reads the
+    /// claims, leaving their checks to the caller.
+    pub fn verified_claims<C: serde::de::DeserializeOwned>(
+        self,
+        key: &VerifyingKey,
+    ) -> Result<C, TokenError> {
         if self.alg != key.algorithm().name() {
             return Err(TokenError::WrongAlgorithm);
         }
         if !key.verify(self.signing_input.as_bytes(), &self.signature) {
             return Err(TokenError::BadSignature);
         }
-        let claims: AccessClaims = URL_SAFE_NO_PAD
+        URL_SAFE_NO_PAD
             .decode(self.payload)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or(TokenError::Malformed)?;
-        claims.check(expect)?;
-        Ok(claims)
+            .ok_or(TokenError::Malformed)
     }
 }
 

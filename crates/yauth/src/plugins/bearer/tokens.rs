@@ -21,6 +21,11 @@ use super::verified::{self, VerifiedTokens};
 use crate::crypto::{hash_token, random_token};
 use crate::error::ApiError;
 
+#[cfg(feature = "oauth2-server")]
+mod client_grants;
+#[cfg(feature = "oauth2-server")]
+pub(crate) use client_grants::{ClientRefreshRefusal, UserGrant};
+
 /// An access token and the refresh token that renews it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TokenPair {
@@ -34,40 +39,6 @@ pub struct TokenPair {
     pub refresh_token: String,
     /// Seconds until the refresh token expires.
     pub refresh_token_expires_in: i64,
-}
-
-#[cfg(feature = "oauth2-server")]
-/// What an OAuth client is granted for a user by the authorization code.
-pub(crate) struct UserGrant<'a> {
-    pub user_id: Uuid,
-    pub client_id: &'a str,
-    pub scopes: Vec<String>,
-    /// When and how the user signed in, where the grant recorded it (a code does; a device
-    /// approval does not).
-    pub sign_in: Option<(OffsetDateTime, Vec<String>)>,
-    /// The refresh family: the authorization code's id.
-    pub family_id: Uuid,
-    /// Issue a refresh token too.
-    pub with_refresh: bool,
-}
-
-#[cfg(feature = "oauth2-server")]
-/// Tokens issued to an OAuth client.
-pub(crate) struct ClientTokens {
-    pub access_token: String,
-    pub expires_in: i64,
-    pub refresh_token: Option<String>,
-    /// The scopes of the access token.
-    pub scopes: Vec<String>,
-}
-
-#[cfg(feature = "oauth2-server")]
-/// Why a client's refresh was refused: RFC 6749 §5.2's `invalid_grant` (with a description)
-/// or `invalid_scope`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ClientRefreshRefusal {
-    InvalidGrant(&'static str),
-    InvalidScope,
 }
 
 /// How an access token was obtained, for the claims.
@@ -173,243 +144,6 @@ impl Tokens {
         Ok(self.pair(access, refresh))
     }
 
-    #[cfg(feature = "oauth2-server")]
-    /// An access token a client gets for itself (client credentials, RFC 6749 §4.4): `sub` and
-    /// `client_id` name the client, there is no refresh token, and the `jti` is new. Returns
-    /// the token and its lifetime in seconds.
-    pub async fn issue_for_client(
-        &self,
-        client_id: &str,
-        scopes: Vec<String>,
-    ) -> Result<(String, i64), ApiError> {
-        let grant = Grant {
-            subject: client_id.to_owned(),
-            client_id: Some(client_id),
-            scopes: Some(scopes),
-            sign_in: None,
-        };
-        let token = self
-            .sign_access_token(&grant, new_id(), self.clock.now())
-            .await?;
-        Ok((token, self.config.access_token_ttl.whole_seconds()))
-    }
-
-    #[cfg(feature = "oauth2-server")]
-    /// The tokens of an authorization-code grant: an access token for the user (with the
-    /// sign-in's time and methods) and, when asked, the first refresh token of the family
-    /// `family_id` (the code's id, so a replayed code finds what it issued). The access
-    /// token's `jti` is the refresh token's id, or the family id without one.
-    pub async fn issue_for_user_grant(
-        &self,
-        grant: UserGrant<'_>,
-    ) -> Result<ClientTokens, ApiError> {
-        let now = self.clock.now();
-        let (jti, refresh_token) = if grant.with_refresh {
-            let refresh = random_token();
-            let row = RefreshToken {
-                id: new_id(),
-                user_id: grant.user_id,
-                token_hash: hash_token(&refresh),
-                family_id: grant.family_id,
-                client_id: Some(grant.client_id.to_owned()),
-                scopes: Some(serde_json::json!(grant.scopes)),
-                expires_at: now + self.config.refresh_token_ttl,
-                revoked: false,
-                created_at: now,
-            };
-            self.repo.create_refresh_token(&row).await?;
-            (row.id, Some(refresh))
-        } else {
-            (grant.family_id, None)
-        };
-        let claims = Grant {
-            subject: grant.user_id.to_string(),
-            client_id: Some(grant.client_id),
-            scopes: Some(grant.scopes.clone()),
-            sign_in: grant.sign_in,
-        };
-        let access_token = self.sign_access_token(&claims, jti, now).await?;
-        Ok(ClientTokens {
-            access_token,
-            expires_in: self.config.access_token_ttl.whole_seconds(),
-            refresh_token,
-            scopes: grant.scopes,
-        })
-    }
-
-    #[cfg(feature = "oauth2-server")]
-    /// Rotates a refresh token of the OAuth client `client_id`, answering the new pair, with
-    /// the access token narrowed to `requested` scopes when given (within the grant's). A
-    /// reused token revokes its family, as on the first-party endpoint.
-    pub async fn refresh_for_client(
-        &self,
-        refresh_token: &str,
-        client_id: &str,
-        requested: Option<&str>,
-        users: &dyn UserRepository,
-    ) -> Result<Result<ClientTokens, ClientRefreshRefusal>, ApiError> {
-        use ClientRefreshRefusal::*;
-        let now = self.clock.now();
-        let hash = hash_token(refresh_token);
-        let Some(found) = self.repo.find_refresh_token(&hash).await? else {
-            return Ok(Err(InvalidGrant("unknown refresh token")));
-        };
-        if found.client_id.as_deref() != Some(client_id) {
-            return Ok(Err(InvalidGrant(
-                "the refresh token was issued to another client",
-            )));
-        }
-        let granted = scopes_of(found.scopes.as_ref()).unwrap_or_default();
-        let scopes = match requested.filter(|r| !r.trim().is_empty()) {
-            None => granted,
-            Some(requested) => {
-                let narrowed: Vec<String> = requested
-                    .split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-                if narrowed.iter().any(|s| !granted.contains(s)) {
-                    return Ok(Err(InvalidScope));
-                }
-                narrowed
-            }
-        };
-        let refresh = random_token();
-        let seed = RefreshTokenSeed {
-            id: new_id(),
-            token_hash: hash_token(&refresh),
-            expires_at: now + self.config.refresh_token_ttl,
-            created_at: now,
-        };
-        match self.repo.rotate_refresh_token(&hash, &seed, now).await? {
-            RotateOutcome::Rotated { previous, issued } => {
-                let user = users.find_user(previous.user_id).await?;
-                if user.is_none_or(|u| u.is_banned_at(now)) {
-                    self.revoke_family(previous.user_id, previous.family_id, now)
-                        .await?;
-                    return Ok(Err(InvalidGrant("the user can no longer sign in")));
-                }
-                let claims = Grant {
-                    subject: previous.user_id.to_string(),
-                    client_id: Some(client_id),
-                    scopes: Some(scopes.clone()),
-                    sign_in: None,
-                };
-                let access_token = self.sign_access_token(&claims, issued.id, now).await?;
-                Ok(Ok(ClientTokens {
-                    access_token,
-                    expires_in: self.config.access_token_ttl.whole_seconds(),
-                    refresh_token: Some(refresh),
-                    scopes,
-                }))
-            }
-            RotateOutcome::Reused { family_id, user_id } => {
-                tracing::warn!(%user_id, %family_id, client_id, "client refresh token reused: family revoked");
-                self.revoke_live_access_tokens(user_id, Some(family_id), now)
-                    .await?;
-                Ok(Err(InvalidGrant(
-                    "the refresh token was already used; every token of its grant is revoked",
-                )))
-            }
-            RotateOutcome::Invalid => Ok(Err(InvalidGrant("expired or revoked refresh token"))),
-        }
-    }
-
-    #[cfg(feature = "oauth2-server")]
-    /// Revokes what an authorization-code grant issued (its code was replayed): the refresh
-    /// family, the access tokens issued with it, and the access token issued without a
-    /// refresh token, whose `jti` is the family id.
-    pub async fn revoke_user_grant(&self, user_id: Uuid, family_id: Uuid) -> StoreResult<()> {
-        let now = self.clock.now();
-        self.revoke_family(user_id, family_id, now).await?;
-        self.repo
-            .revoke_jti(&JtiRevocation {
-                jti: family_id.to_string(),
-                expires_at: now + self.access_lifetime(),
-                created_at: now,
-            })
-            .await
-    }
-
-    #[cfg(feature = "oauth2-server")]
-    /// Revokes the grant of a refresh token issued to `client_id` (RFC 7009): its family and
-    /// the access tokens issued with it. `false` for an unknown token or another client's.
-    pub async fn revoke_client_refresh(
-        &self,
-        refresh_token: &str,
-        client_id: &str,
-    ) -> StoreResult<bool> {
-        let found = self
-            .repo
-            .find_refresh_token(&hash_token(refresh_token))
-            .await?;
-        let Some(token) = found.filter(|t| t.client_id.as_deref() == Some(client_id)) else {
-            return Ok(false);
-        };
-        self.revoke_user_grant(token.user_id, token.family_id)
-            .await?;
-        Ok(true)
-    }
-
-    #[cfg(feature = "oauth2-server")]
-    /// The refresh token, if it was issued to `client_id` and is live (not used, revoked or
-    /// expired), for introspection.
-    pub async fn live_client_refresh(
-        &self,
-        refresh_token: &str,
-        client_id: &str,
-    ) -> StoreResult<Option<RefreshToken>> {
-        let now = self.clock.now();
-        let found = self
-            .repo
-            .find_refresh_token(&hash_token(refresh_token))
-            .await?;
-        Ok(found.filter(|t| {
-            t.client_id.as_deref() == Some(client_id) && !t.revoked && t.expires_at > now
-        }))
-    }
-
-    #[cfg(feature = "oauth2-server")]
-    /// Revokes every grant of `user_id` to the client `client_id` (the user withdrew consent).
-    pub async fn revoke_client_grants(&self, user_id: Uuid, client_id: &str) -> StoreResult<()> {
-        let issued = self
-            .repo
-            .list_user_refresh_tokens(user_id, OffsetDateTime::UNIX_EPOCH)
-            .await?;
-        let mut families: Vec<Uuid> = issued
-            .iter()
-            .filter(|t| t.client_id.as_deref() == Some(client_id))
-            .map(|t| t.family_id)
-            .collect();
-        families.sort_unstable();
-        families.dedup();
-        for family in families {
-            self.revoke_user_grant(user_id, family).await?;
-        }
-        Ok(())
-    }
-
-    #[cfg(feature = "oauth2-server")]
-    /// Puts a verified access token on the revocation list until it would have expired.
-    pub async fn revoke_access_token(&self, claims: &AccessClaims) -> StoreResult<()> {
-        let now = self.clock.now();
-        let expires = OffsetDateTime::from_unix_timestamp(claims.exp)
-            .map_or(now + self.access_lifetime(), |exp| exp + self.config.leeway);
-        self.repo
-            .revoke_jti(&JtiRevocation {
-                jti: claims.jti.clone(),
-                expires_at: expires,
-                created_at: now,
-            })
-            .await
-    }
-
-    #[cfg(feature = "oauth2-server")]
-    /// The issuer and audience of the tokens this service issues.
-    pub fn issuer(&self) -> &str {
-        &self.issuer
-    }
-
     fn pair(&self, access_token: String, refresh_token: String) -> TokenPair {
         TokenPair {
             access_token,
@@ -468,6 +202,67 @@ impl Tokens {
                 Ok(super::paseto::assemble(parts, &signature))
             }
         }
+    }
+
+    #[cfg(feature = "oidc")]
+    /// Signs an id_token with the current key, as a JWT whatever the format of access tokens.
+    /// `claims` gets the key's algorithm, on which `at_hash` depends.
+    pub async fn sign_id_token<C: Serialize>(
+        &self,
+        claims: impl FnOnce(super::keys::SigningAlgorithm) -> C,
+    ) -> Result<String, ApiError> {
+        let key = self
+            .signer
+            .current_key()
+            .await
+            .map_err(signer_unavailable)?;
+        let claims = claims(key.algorithm);
+        let input =
+            jwt::typed_signing_input(key.algorithm.name(), &key.kid, jwt::ID_TOKEN_TYPE, &claims);
+        let signature = self.sign(&key.kid, input.as_bytes()).await?;
+        Ok(jwt::assemble(&input, &signature))
+    }
+
+    #[cfg(feature = "oidc")]
+    /// The user and client of an id_token this service signed (its signature, `typ` and
+    /// issuer), expired or not: an `id_token_hint` (OpenID Connect RP-Initiated Logout 1.0
+    /// §2 lets a provider accept expired ones).
+    /// `None` for a token that is not one.
+    pub async fn verify_id_token_hint(
+        &self,
+        token: &str,
+    ) -> Result<Option<(String, Audience)>, ApiError> {
+        match self.read_id_token(token).await {
+            Ok(hint) => Ok(Some(hint)),
+            Err(VerifyError::Token(kind)) => {
+                tracing::debug!(%kind, "id_token_hint refused");
+                Ok(None)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    #[cfg(feature = "oidc")]
+    async fn read_id_token(&self, token: &str) -> Result<(String, Audience), VerifyError> {
+        #[derive(Deserialize)]
+        struct Hint {
+            iss: String,
+            sub: String,
+            aud: Audience,
+        }
+        let unverified = jwt::parse_typed(token, jwt::ID_TOKEN_TYPE)?;
+        let key = self.verifier(&unverified.kid, self.clock.now()).await?;
+        let hint: Hint = unverified.verified_claims(&key)?;
+        if hint.iss != self.issuer {
+            return Err(TokenError::WrongIssuer.into());
+        }
+        Ok((hint.sub, hint.aud))
+    }
+
+    #[cfg(feature = "oidc")]
+    /// The algorithm of the key that signs now, for the OpenID Provider's metadata.
+    pub async fn signing_algorithm(&self) -> Result<super::keys::SigningAlgorithm, SignerError> {
+        Ok(self.signer.current_key().await?.algorithm)
     }
 
     async fn sign(&self, kid: &str, message: &[u8]) -> Result<Vec<u8>, ApiError> {
@@ -644,30 +439,6 @@ impl Tokens {
             return Err(TokenError::Revoked.into());
         }
         Ok(claims)
-    }
-
-    #[cfg(feature = "oauth2-server")]
-    /// The claims of `token` if it is active (RFC 7662): valid as [`verify`](Self::verify)
-    /// checks it, and not revoked, whether or not `check_revocation` is on, since introspection
-    /// is how a resource server learns of revocation. `None` for a bad, expired or revoked token.
-    pub async fn introspect(&self, token: &str) -> Result<Option<Arc<AccessClaims>>, VerifyError> {
-        let claims = match self.verify(token).await {
-            Ok(claims) => claims,
-            Err(VerifyError::Token(kind)) => {
-                tracing::debug!(%kind, "introspected token inactive");
-                return Ok(None);
-            }
-            Err(other) => return Err(other),
-        };
-        if !self.config.check_revocation
-            && self
-                .repo
-                .is_jti_revoked(&claims.jti, self.clock.now())
-                .await?
-        {
-            return Ok(None);
-        }
-        Ok(Some(claims))
     }
 
     /// The verifying key for `kid`, from the cache, which is read again when stale or (at most

@@ -84,6 +84,43 @@ impl OAuthError {
         }
     }
 
+    /// 401 `invalid_token` from a resource endpoint (RFC 6750 §3.1), such as `/userinfo`:
+    /// the access token is missing (the challenge then names no error), bad, expired or
+    /// revoked, or its user can no longer sign in.
+    pub fn invalid_access_token(missing: bool) -> Self {
+        Self {
+            challenge: Some(if missing {
+                "Bearer realm=\"yauth\""
+            } else {
+                "Bearer realm=\"yauth\", error=\"invalid_token\""
+            }),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                if missing {
+                    "an access token is required (Authorization: Bearer)"
+                } else {
+                    "the access token is invalid, expired or revoked"
+                },
+            )
+        }
+    }
+
+    /// 403 `insufficient_scope` from a resource endpoint (RFC 6750 §3.1): the access token's
+    /// grant lacks the `openid` scope that `/userinfo` needs.
+    pub fn insufficient_openid_scope() -> Self {
+        Self {
+            challenge: Some(
+                "Bearer realm=\"yauth\", error=\"insufficient_scope\", scope=\"openid\"",
+            ),
+            ..Self::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                "the access token was not granted the openid scope",
+            )
+        }
+    }
+
     /// 401 `login_required` (OpenID Connect Core §3.1.2.6): the authorization endpoint needs
     /// a browser session, fresh enough for the request's `max_age` or `prompt=login`.
     pub fn login_required() -> Self {

@@ -21,7 +21,8 @@
 //!   when [`Oauth2ServerConfig::device`] is set; the token endpoint redeems it.
 //!
 //! Errors have the RFCs' shape (`{"error", "error_description"}`, [`OAuthError`]). Client
-//! secrets are stored as Argon2id hashes. OpenID Connect comes next.
+//! secrets are stored as Argon2id hashes. The oidc plugin adds OpenID Connect on top:
+//! id_tokens from the token endpoint, discovery and `/userinfo`.
 
 mod authorization;
 mod client_auth;
@@ -74,11 +75,36 @@ pub(crate) type ServerState = PluginState<Server>;
 
 impl Server {
     /// The bearer plugin's token service; `build()` refuses this plugin without bearer.
-    fn tokens<'a>(&self, core: &'a YAuthState) -> Result<&'a Arc<Tokens>, OAuthError> {
+    pub(crate) fn tokens<'a>(&self, core: &'a YAuthState) -> Result<&'a Arc<Tokens>, OAuthError> {
         core.tokens().ok_or_else(|| {
             tracing::error!("oauth2-server runs without the bearer plugin's token service");
             OAuthError::temporarily_unavailable()
         })
+    }
+
+    /// The metadata (RFC 8414) of this server, whose tokens name `issuer`.
+    pub(crate) fn metadata(&self, issuer: &str) -> ServerMetadata {
+        metadata::document(&self.config, &self.endpoint_base, issuer)
+    }
+
+    /// The URL of one of yauth's endpoints, e.g. `/userinfo`.
+    pub(crate) fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.endpoint_base)
+    }
+
+    /// The redirect URIs registered for `client_id`; `None` for an unknown client.
+    pub(crate) async fn redirect_uris_of(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<Vec<String>>, OAuthError> {
+        Ok(clients::find(&self.repo, client_id)
+            .await?
+            .map(|client| client.redirect_uris))
+    }
+
+    /// The scopes clients may ask for.
+    pub(crate) fn scopes_supported(&self) -> &[String] {
+        &self.config.scopes_supported
     }
 
     /// An application page: a URL as configured, or a path on the core `base_url`.
@@ -160,20 +186,52 @@ impl YAuth {
         let server = self.state().oauth2_server().ok_or_else(|| {
             OAuthError::invalid_request("the oauth2-server plugin is not enabled")
         })?;
-        register_client(server, self.state(), registration).await
+        register_client(server, self.state(), random_token(), registration).await
+    }
+
+    /// Registers a client under a fixed `client_id` (`A-Z a-z 0-9 . _ ~ -`, at most 64), with
+    /// the same checks, unless a client with that id exists: then `None`, and the stored
+    /// client is left as it is. For clients seeded at every start-up, such as a demo client.
+    pub async fn ensure_oauth2_client(
+        &self,
+        client_id: &str,
+        registration: &ClientRegistration,
+    ) -> Result<Option<RegisteredClient>, OAuthError> {
+        let server = self.state().oauth2_server().ok_or_else(|| {
+            OAuthError::invalid_request("the oauth2-server plugin is not enabled")
+        })?;
+        let valid = (1..=64).contains(&client_id.len())
+            && client_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._~-".contains(&b));
+        if !valid {
+            return Err(OAuthError::registration(
+                "invalid_client_metadata",
+                "a client_id is 1 to 64 of A-Z a-z 0-9 . _ ~ -",
+            ));
+        }
+        if server.repo.find_oauth2_client(client_id).await?.is_some() {
+            return Ok(None);
+        }
+        match register_client(server, self.state(), client_id.to_owned(), registration).await {
+            Ok(registered) => Ok(Some(registered)),
+            // Another instance seeded it first.
+            Err(_) if server.repo.find_oauth2_client(client_id).await?.is_some() => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
 
-/// Checks a registration and stores the client, with a new id and, when confidential, a new
-/// secret (kept as an Argon2id hash).
+/// Checks a registration and stores the client under `client_id` with, when confidential, a
+/// new secret (kept as an Argon2id hash).
 pub(crate) async fn register_client(
     server: &Server,
     core: &YAuthState,
+    client_id: String,
     registration: &ClientRegistration,
 ) -> Result<RegisteredClient, OAuthError> {
     let checked = registration::check(registration, &server.config)
         .map_err(|e| OAuthError::registration(e.error, e.description))?;
-    let client_id = random_token();
     let secret = (checked.auth_method != AuthMethod::None).then(random_token);
     let client_secret_hash = match &secret {
         Some(secret) => Some(hash_password(secret).await.map_err(crate::ApiError::from)?),

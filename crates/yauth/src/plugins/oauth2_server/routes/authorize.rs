@@ -5,14 +5,13 @@
 //! to the application's sign-in or consent page. A script gets JSON: the consent to show, or
 //! `{"redirect_to": ...}` to navigate to.
 
-use axum::extract::rejection::{FormRejection, JsonRejection};
-use axum::extract::{FromRequest, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::is_form;
+use super::{is_form, json_or_form};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
 use crate::plugins::oauth2_server::ServerState;
@@ -202,18 +201,7 @@ pub(super) async fn decide(
     request: Request,
 ) -> Response {
     let form = is_form(request.headers());
-    let decision = if form {
-        axum::Form::<ConsentDecision>::from_request(request, &())
-            .await
-            .map(|axum::Form(d)| d)
-            .map_err(|r: FormRejection| r.body_text())
-    } else {
-        axum::Json::<ConsentDecision>::from_request(request, &())
-            .await
-            .map(|axum::Json(d)| d)
-            .map_err(|r: JsonRejection| r.body_text())
-    };
-    let decision = match decision {
+    let decision = match json_or_form::<ConsentDecision>(request).await {
         Ok(decision) => decision,
         Err(text) => {
             return shown(OAuthError::invalid_request(format!(

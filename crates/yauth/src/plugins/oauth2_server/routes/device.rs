@@ -7,8 +7,8 @@
 //! user and only a signed-in browser session may use them. A decision and the approval's
 //! redemption are each one atomic storage operation: one winner under concurrency.
 
-use axum::extract::rejection::{FormRejection, JsonRejection};
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ use yauth_entity::{DeviceCode, DeviceCodeStatus, new_id};
 use yauth_store::{DevicePoll, constraint};
 
 use super::token::{TokenRequest, TokenResponse, scope_refused, user_tokens};
-use super::{check_lengths, is_form, malformed, no_store};
+use super::{check_lengths, json_or_form, malformed, no_store};
 use crate::auth::{AuthMethod, AuthUser};
 use crate::crypto::{hash_token, random_token};
 use crate::error::{ApiError, ErrorBody};
@@ -310,18 +310,11 @@ pub(super) async fn device_decide(
     user: AuthUser,
     request: Request,
 ) -> Result<axum::Json<DeviceDecided>, ApiError> {
-    let decision = if is_form(request.headers()) {
-        axum::Form::<DeviceDecision>::from_request(request, &())
-            .await
-            .map(|axum::Form(d)| d)
-            .map_err(|r: FormRejection| r.body_text())
-    } else {
-        axum::Json::<DeviceDecision>::from_request(request, &())
-            .await
-            .map(|axum::Json(d)| d)
-            .map_err(|r: JsonRejection| r.body_text())
-    }
-    .map_err(|text| ApiError::bad_request("invalid_body", format!("malformed decision: {text}")))?;
+    let decision = json_or_form::<DeviceDecision>(request)
+        .await
+        .map_err(|text| {
+            ApiError::bad_request("invalid_body", format!("malformed decision: {text}"))
+        })?;
     decision.validate()?;
     let approve = match decision.decision.as_str() {
         "approve" => true,

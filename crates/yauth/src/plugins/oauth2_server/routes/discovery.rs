@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use crate::plugins::bearer::Jwks;
 use crate::plugins::oauth2_server::ServerState;
 use crate::plugins::oauth2_server::error::{OAuthError, OAuthErrorBody};
-use crate::plugins::oauth2_server::metadata::{self, ServerMetadata};
+use crate::plugins::oauth2_server::metadata::ServerMetadata;
 
 /// The authorization server's metadata (RFC 8414): its endpoints, grant types, scopes and
 /// client authentication methods, listing only what is implemented.
@@ -17,11 +17,7 @@ pub(super) async fn server_metadata(
     State(s): State<ServerState>,
 ) -> Result<axum::Json<ServerMetadata>, OAuthError> {
     let tokens = s.plugin.tokens(&s.core)?;
-    Ok(axum::Json(metadata::document(
-        &s.plugin.config,
-        &s.plugin.endpoint_base,
-        tokens.issuer(),
-    )))
+    Ok(axum::Json(s.plugin.metadata(tokens.issuer())))
 }
 
 /// The public keys that verify access tokens: the signing key and every retired key whose

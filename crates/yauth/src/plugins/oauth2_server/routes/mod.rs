@@ -91,6 +91,25 @@ pub(super) fn is_form(headers: &axum::http::HeaderMap) -> bool {
         .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"))
 }
 
+/// A body a page may send either way: a form post, or JSON from a script. `Err` says why it
+/// could not be read.
+pub(super) async fn json_or_form<T: serde::de::DeserializeOwned>(
+    request: axum::extract::Request,
+) -> Result<T, String> {
+    use axum::extract::FromRequest;
+    if is_form(request.headers()) {
+        axum::Form::<T>::from_request(request, &())
+            .await
+            .map(|axum::Form(body)| body)
+            .map_err(|r| r.body_text())
+    } else {
+        axum::Json::<T>::from_request(request, &())
+            .await
+            .map(|axum::Json(body)| body)
+            .map_err(|r| r.body_text())
+    }
+}
+
 /// RFC 6749 §5.1: token responses are never cached.
 pub(super) fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
     [

@@ -36,6 +36,7 @@ pub(super) async fn register(
     let axum::Json(registration) = body.map_err(|rejection| {
         OAuthError::registration("invalid_client_metadata", rejection.body_text())
     })?;
-    let registered = register_client(&s.plugin, &s.core, &registration).await?;
+    let client_id = crate::crypto::random_token();
+    let registered = register_client(&s.plugin, &s.core, client_id, &registration).await?;
     Ok((StatusCode::CREATED, no_store(), axum::Json(registered)).into_response())
 }

@@ -58,6 +58,10 @@ pub struct TokenResponse {
     /// A refresh token, single-use: each refresh answers a new one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// The id_token (OpenID Connect Core §3.1.3.3), for an authorization code whose grant
+    /// includes `openid`, when the oidc plugin is enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 /// The token endpoint. Grant types: `authorization_code` (with the PKCE verifier; a second use
@@ -130,6 +134,7 @@ pub(super) async fn token(
                 expires_in,
                 scope: scopes.join(" "),
                 refresh_token: None,
+                id_token: None,
             }
         }
         GrantType::DeviceCode => super::device::exchange_device_code(&s, &client, &request).await?,
@@ -184,9 +189,28 @@ async fn exchange_code(
             "the code_verifier does not match",
         ));
     }
-    let sign_in = (stored.auth_time, json_strings(&stored.amr));
+    let amr = json_strings(&stored.amr);
     let scopes = stored.scopes.as_ref().map(json_strings).unwrap_or_default();
-    let response = user_tokens(s, client, stored.user_id, scopes, Some(sign_in), stored.id).await?;
+    #[cfg(feature = "oidc")]
+    let openid = scopes.iter().any(|s| s == crate::plugins::oidc::OPENID);
+    let sign_in = Some((stored.auth_time, amr.clone()));
+    #[cfg_attr(not(feature = "oidc"), allow(unused_mut))]
+    let mut response = user_tokens(s, client, stored.user_id, scopes, sign_in, stored.id).await?;
+    #[cfg(feature = "oidc")]
+    if let Some(provider) = s.core.oidc().filter(|_| openid) {
+        let sign_in = crate::plugins::oidc::SignIn {
+            user_id: stored.user_id,
+            client_id: client.id(),
+            nonce: stored.nonce.as_deref(),
+            auth_time: stored.auth_time,
+            amr: &amr,
+        };
+        response.id_token = Some(
+            provider
+                .id_token(&s.core, &sign_in, &response.access_token)
+                .await?,
+        );
+    }
     tracing::info!(client_id = client.id(), user_id = %stored.user_id, "authorization code exchanged");
     Ok(response)
 }
@@ -229,6 +253,7 @@ pub(super) async fn user_tokens(
         expires_in: issued.expires_in,
         scope: scopes.join(" "),
         refresh_token: issued.refresh_token,
+        id_token: None,
     })
 }
 
@@ -258,6 +283,7 @@ async fn refresh(
             expires_in: issued.expires_in,
             scope: issued.scopes.join(" "),
             refresh_token: issued.refresh_token,
+            id_token: None,
         }),
         Err(ClientRefreshRefusal::InvalidGrant(why)) => Err(OAuthError::invalid_grant(why)),
         Err(ClientRefreshRefusal::InvalidScope) => Err(OAuthError::invalid_scope(
