@@ -348,8 +348,11 @@ impl YAuthBuilder {
             lockout: self.lockout,
             #[cfg(feature = "oauth2-server")]
             oauth2_server: self.oauth2_server,
-            #[cfg(feature = "oidc")]
-            oidc: self.oidc,
+            #[cfg(feature = "oauth2-server")]
+            id_tokens: id_tokens(
+                #[cfg(feature = "oidc")]
+                self.oidc,
+            ),
         });
         let (router, openapi) = assemble(&state);
         let purge = purge_interval.map(|every| crate::purge::spawn(state.clone(), every));
@@ -575,4 +578,15 @@ impl YAuth {
             require_auth,
         ))
     }
+}
+
+/// The oidc plugin's provider as the authorization server sees it, when it is enabled.
+#[cfg(feature = "oauth2-server")]
+fn id_tokens(
+    #[cfg(feature = "oidc")] provider: Option<Arc<crate::plugins::oidc::Provider>>,
+) -> Option<Arc<dyn crate::plugins::oauth2_server::IdTokenIssuer>> {
+    #[cfg(feature = "oidc")]
+    return provider.map(|p| p as Arc<dyn crate::plugins::oauth2_server::IdTokenIssuer>);
+    #[cfg(not(feature = "oidc"))]
+    None
 }

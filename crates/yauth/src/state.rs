@@ -35,9 +35,9 @@ pub(crate) struct Inner {
     /// The authorization server, when the oauth2-server plugin is enabled.
     #[cfg(feature = "oauth2-server")]
     pub oauth2_server: Option<Arc<crate::plugins::oauth2_server::Server>>,
-    /// The OpenID Provider, when the oidc plugin is enabled.
-    #[cfg(feature = "oidc")]
-    pub oidc: Option<Arc<crate::plugins::oidc::Provider>>,
+    /// Who adds id_tokens to the authorization server's code grants: the oidc plugin.
+    #[cfg(feature = "oauth2-server")]
+    pub id_tokens: Option<Arc<dyn crate::plugins::oauth2_server::IdTokenIssuer>>,
 }
 
 impl std::fmt::Debug for YAuthState {
@@ -112,10 +112,12 @@ impl YAuthState {
         self.inner.oauth2_server.as_ref()
     }
 
-    /// The OpenID Provider of the oidc plugin.
-    #[cfg(feature = "oidc")]
-    pub(crate) fn oidc(&self) -> Option<&Arc<crate::plugins::oidc::Provider>> {
-        self.inner.oidc.as_ref()
+    /// Who adds id_tokens to the authorization server's code grants, if anyone.
+    #[cfg(feature = "oauth2-server")]
+    pub(crate) fn id_tokens(
+        &self,
+    ) -> Option<&Arc<dyn crate::plugins::oauth2_server::IdTokenIssuer>> {
+        self.inner.id_tokens.as_ref()
     }
 
     /// The re-encryption of the sealed columns of the enabled plugins, when there is a key ring

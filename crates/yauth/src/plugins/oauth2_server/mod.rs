@@ -29,6 +29,7 @@ mod client_auth;
 mod clients;
 mod config;
 mod error;
+mod id_tokens;
 mod metadata;
 mod pkce;
 mod redirect_uri;
@@ -55,6 +56,8 @@ pub use authorization::AuthorizationRequest;
 pub use config::{DeviceFlowConfig, Oauth2ServerConfig, RegistrationPolicy};
 pub use error::{OAuthError, OAuthErrorBody};
 pub use metadata::ServerMetadata;
+
+pub(crate) use id_tokens::{CodeSignIn, IdTokenIssuer, OPENID};
 pub use registration::{ClientRegistration, RegisteredClient};
 pub use routes::{
     ConsentDecision, ConsentPrompt, ConsentView, DeviceAuthorization, DeviceAuthorizationRequest,

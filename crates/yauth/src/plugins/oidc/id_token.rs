@@ -7,22 +7,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use sha2::{Digest, Sha256, Sha512};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::config::OidcConfig;
 use crate::error::ApiError;
 use crate::plugins::bearer::{SigningAlgorithm, Tokens};
-
-/// The sign-in an id_token reports, as the authorization code recorded it.
-pub(crate) struct SignIn<'a> {
-    pub user_id: Uuid,
-    pub client_id: &'a str,
-    /// The authorization request's nonce, echoed.
-    pub nonce: Option<&'a str>,
-    pub auth_time: OffsetDateTime,
-    /// How the user signed in (RFC 8176).
-    pub amr: &'a [String],
-}
+use crate::plugins::oauth2_server::CodeSignIn;
 
 #[derive(Serialize)]
 struct IdTokenClaims<'a> {
@@ -45,7 +34,7 @@ struct IdTokenClaims<'a> {
 pub(crate) async fn issue(
     tokens: &Tokens,
     config: &OidcConfig,
-    sign_in: &SignIn<'_>,
+    sign_in: &CodeSignIn<'_>,
     access_token: &str,
     now: OffsetDateTime,
 ) -> Result<String, ApiError> {

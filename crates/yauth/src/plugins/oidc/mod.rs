@@ -36,22 +36,19 @@ pub use discovery::ProviderMetadata;
 pub use end_session::LogoutRequest;
 pub use userinfo::UserInfo;
 
-pub(crate) use id_token::SignIn;
-
-/// The scope that makes an authorization request an OpenID Connect one.
-pub(crate) const OPENID: &str = "openid";
+use crate::plugins::oauth2_server::{CodeSignIn, IdTokenIssuer, OPENID};
 
 /// The plugin's own state.
 pub(crate) struct Provider {
     config: OidcConfig,
 }
 
-impl Provider {
-    /// The id_token of `sign_in`, issued with `access_token`.
-    pub(crate) async fn id_token(
+#[async_trait]
+impl IdTokenIssuer for Provider {
+    async fn id_token(
         &self,
         core: &YAuthState,
-        sign_in: &SignIn<'_>,
+        sign_in: &CodeSignIn<'_>,
         access_token: &str,
     ) -> Result<String, crate::ApiError> {
         let tokens = core.tokens().ok_or_else(|| {
@@ -66,7 +63,7 @@ impl Provider {
 pub(crate) type ProviderState = PluginState<Provider>;
 
 /// The plugin itself; added with [`YAuthBuilder::with_oidc`].
-pub struct OidcPlugin;
+pub struct OidcPlugin(Arc<Provider>);
 
 impl YAuthBuilder {
     /// Makes yauth an OpenID Provider (see [`crate::plugins::oidc`]). Needs the oauth2-server
@@ -79,12 +76,12 @@ impl YAuthBuilder {
                 message,
             });
         }
-        self.set_oidc(Arc::new(Provider { config }))
-            .add_builtin(PendingPlugin {
-                plugin: Arc::new(OidcPlugin),
-                id: Some(PluginId::Oidc),
-                sends_email: false,
-            })
+        let provider = Arc::new(Provider { config });
+        self.set_oidc(provider.clone()).add_builtin(PendingPlugin {
+            plugin: Arc::new(OidcPlugin(provider)),
+            id: Some(PluginId::Oidc),
+            sends_email: false,
+        })
     }
 }
 
@@ -130,9 +127,6 @@ impl YAuthPlugin for OidcPlugin {
     }
 
     fn public_routes(&self, state: &YAuthState) -> OpenApiRouter {
-        match state.oidc() {
-            Some(provider) => routes::public(PluginState::new(state.clone(), provider.clone())),
-            None => OpenApiRouter::new(),
-        }
+        routes::public(PluginState::new(state.clone(), self.0.clone()))
     }
 }

@@ -16,7 +16,7 @@ use crate::plugins::oauth2_server::authorization::json_strings;
 use crate::plugins::oauth2_server::client_auth::client_credentials;
 use crate::plugins::oauth2_server::clients::{self, Client, GrantType};
 use crate::plugins::oauth2_server::error::{OAuthError, OAuthErrorBody};
-use crate::plugins::oauth2_server::pkce;
+use crate::plugins::oauth2_server::{CodeSignIn, OPENID, pkce};
 
 /// A token request (RFC 6749 §4.1.3, §4.4.2, §6); the client authenticates with HTTP Basic,
 /// with `client_id` and `client_secret` here, or, as a public client, with `client_id` only.
@@ -191,14 +191,11 @@ async fn exchange_code(
     }
     let amr = json_strings(&stored.amr);
     let scopes = stored.scopes.as_ref().map(json_strings).unwrap_or_default();
-    #[cfg(feature = "oidc")]
-    let openid = scopes.iter().any(|s| s == crate::plugins::oidc::OPENID);
+    let openid = scopes.iter().any(|s| s == OPENID);
     let sign_in = Some((stored.auth_time, amr.clone()));
-    #[cfg_attr(not(feature = "oidc"), allow(unused_mut))]
     let mut response = user_tokens(s, client, stored.user_id, scopes, sign_in, stored.id).await?;
-    #[cfg(feature = "oidc")]
-    if let Some(provider) = s.core.oidc().filter(|_| openid) {
-        let sign_in = crate::plugins::oidc::SignIn {
+    if let Some(issuer) = s.core.id_tokens().filter(|_| openid) {
+        let sign_in = CodeSignIn {
             user_id: stored.user_id,
             client_id: client.id(),
             nonce: stored.nonce.as_deref(),
@@ -206,7 +203,7 @@ async fn exchange_code(
             amr: &amr,
         };
         response.id_token = Some(
-            provider
+            issuer
                 .id_token(&s.core, &sign_in, &response.access_token)
                 .await?,
         );
