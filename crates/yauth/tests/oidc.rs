@@ -510,3 +510,44 @@ async fn stored_email(app: &TestApp, id_token: &str) -> String {
     let user = app.yauth.state().repos().users.find_user(id).await.unwrap();
     user.unwrap().email
 }
+
+#[tokio::test]
+async fn a_path_issuer_has_its_metadata_where_rfc_8414_puts_it() {
+    let api = format!("{ORIGIN}/api/auth");
+    let bearer = yauth::plugins::bearer::BearerConfig {
+        issuer: Some(api.clone()),
+        ..Default::default()
+    };
+    let server = Oauth2ServerConfig {
+        endpoint_base: Some(api.clone()),
+        ..provider_config()
+    };
+    let app = app_with(test_config(ORIGIN), ep_config(), move |b| {
+        bearer_support::with_tokens(bearer, Default::default())(b)
+            .with_oauth2_server(server)
+            .with_oidc(OidcConfig::default())
+    })
+    .await;
+    // The application mounts yauth under /api/auth and this at the root.
+    let root = axum::Router::new()
+        .nest("/api/auth", app.router.clone())
+        .merge(app.yauth.well_known_router());
+    let r = req(
+        Method::GET,
+        "/.well-known/oauth-authorization-server/api/auth",
+    )
+    .send(&root)
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["issuer"], json!(api));
+    assert_eq!(
+        r.body["token_endpoint"],
+        json!(format!("{api}/oauth/token"))
+    );
+    // OpenID Connect Discovery appends its path to the issuer instead.
+    let r = req(Method::GET, "/api/auth/.well-known/openid-configuration")
+        .send(&root)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["issuer"], json!(api));
+}

@@ -281,7 +281,10 @@ pub async fn app(settings: &Settings) -> Result<App, Error> {
         ensure_admin(&yauth, admin).await?;
     }
     seed_demo_client(&yauth, settings).await?;
-    let router = axum::Router::new().nest(API_PREFIX, yauth.router());
+    // The RFC 8414 metadata lives at the root: /.well-known/oauth-authorization-server/api/auth.
+    let router = axum::Router::new()
+        .nest(API_PREFIX, yauth.router())
+        .merge(yauth.well_known_router());
     Ok(App { router, yauth })
 }
 

@@ -134,6 +134,10 @@ async fn a_certified_relying_party_uses_every_grant_and_endpoint() {
     let report: Value = serde_json::from_str(stdout.trim().lines().last().unwrap()).unwrap();
 
     assert_eq!(report["metadata_issuer"], json!(issuer));
+    assert_eq!(
+        report["rfc8414_token_endpoint"],
+        json!(format!("{issuer}/oauth/token"))
+    );
     assert_eq!(report["consent_client"], json!(DEMO_CLIENT_ID));
     let claims = &report["id_token_claims"];
     assert_eq!(claims["iss"], json!(issuer));

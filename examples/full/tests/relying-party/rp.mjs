@@ -26,6 +26,12 @@ const config = await client.discovery(issuer, clientId, undefined, client.None()
   execute: [client.allowInsecureRequests],
 });
 
+// RFC 8414 discovery finds the same server at its own location for a path issuer.
+const oauthMetadata = await client.discovery(issuer, clientId, undefined, client.None(), {
+  algorithm: 'oauth2',
+  execute: [client.allowInsecureRequests],
+});
+
 // The authorization code grant with PKCE S256, state and nonce.
 const verifier = client.randomPKCECodeVerifier();
 const nonce = client.randomNonce();
@@ -109,6 +115,7 @@ const session = await fetch(api('session'), { headers: { cookie } });
 
 console.log(JSON.stringify({
   metadata_issuer: config.serverMetadata().issuer,
+  rfc8414_token_endpoint: oauthMetadata.serverMetadata().token_endpoint,
   consent_client: consent.client_id,
   id_token_claims: claims,
   scope: tokens.scope,

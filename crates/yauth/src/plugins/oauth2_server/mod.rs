@@ -192,6 +192,28 @@ impl YAuth {
         register_client(server, self.state(), random_token(), registration).await
     }
 
+    /// What to serve at the root of the host, outside the router's nest: the authorization
+    /// server metadata at RFC 8414's own location for the issuer, which puts the issuer's
+    /// path after `/.well-known/oauth-authorization-server` (for an issuer
+    /// `https://app.example.com/api/auth`, `/.well-known/oauth-authorization-server/api/auth`).
+    /// Merge it into the application's root router. Empty without this plugin.
+    pub fn well_known_router(&self) -> axum::Router {
+        let (Some(server), Some(tokens)) = (self.state().oauth2_server(), self.state().tokens())
+        else {
+            return axum::Router::new();
+        };
+        let issuer = tokens.issuer();
+        let path = url::Url::parse(issuer)
+            .map(|url| url.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        // The metadata is the configuration's: the same for every request.
+        let metadata = axum::Json(server.metadata(issuer));
+        axum::Router::new().route(
+            &format!("/.well-known/oauth-authorization-server{path}"),
+            axum::routing::get(move || std::future::ready(metadata.clone())),
+        )
+    }
+
     /// Registers a client under a fixed `client_id` (`A-Z a-z 0-9 . _ ~ -`, at most 64), with
     /// the same checks, unless a client with that id exists: then `None`, and the stored
     /// client is left as it is. For clients seeded at every start-up, such as a demo client.
