@@ -224,6 +224,31 @@ pub enum AuthEvent {
         /// The administrator, when one lifted it.
         admin_id: Option<Uuid>,
     },
+    /// The user let an OAuth client act for them (the consent screen's approval, or a device's
+    /// request approved on the verification page).
+    OauthConsentGranted {
+        /// The user.
+        user_id: Uuid,
+        /// The client.
+        client_id: String,
+        /// The scopes granted.
+        scopes: Vec<String>,
+    },
+    /// The user withdrew a client's consent; its tokens for the user are revoked.
+    OauthConsentWithdrawn {
+        /// The user.
+        user_id: Uuid,
+        /// The client.
+        client_id: String,
+    },
+    /// An authorization code was presented again after its exchange: a sign that it leaked.
+    /// What its first exchange issued is revoked.
+    OauthCodeReplayed {
+        /// The user the code was issued for.
+        user_id: Uuid,
+        /// The client presenting it.
+        client_id: String,
+    },
 }
 
 impl AuthEvent {
@@ -260,6 +285,9 @@ impl AuthEvent {
             Self::AccountUnlocked { .. } => "account_unlocked",
             Self::OauthLinked { .. } => "oauth_linked",
             Self::OauthUnlinked { .. } => "oauth_unlinked",
+            Self::OauthConsentGranted { .. } => "oauth_consent_granted",
+            Self::OauthConsentWithdrawn { .. } => "oauth_consent_withdrawn",
+            Self::OauthCodeReplayed { .. } => "oauth_code_replayed",
         }
     }
 
@@ -292,7 +320,10 @@ impl AuthEvent {
             | Self::AccountLocked { user_id, .. }
             | Self::AccountUnlocked { user_id, .. }
             | Self::OauthLinked { user_id, .. }
-            | Self::OauthUnlinked { user_id, .. } => Some(*user_id),
+            | Self::OauthUnlinked { user_id, .. }
+            | Self::OauthConsentGranted { user_id, .. }
+            | Self::OauthConsentWithdrawn { user_id, .. }
+            | Self::OauthCodeReplayed { user_id, .. } => Some(*user_id),
             Self::LoginFailed { user_id, .. } | Self::MagicLinkSent { user_id } => *user_id,
             Self::UserDeleted { .. } => None,
         }
@@ -334,6 +365,11 @@ impl AuthEvent {
             })),
             Self::UserUnbanned { admin_id, .. } => Some(json!({ "admin_id": admin_id })),
             Self::AccountLocked { until, .. } => Some(json!({ "until": until.and_then(rfc3339) })),
+            Self::OauthConsentGranted {
+                client_id, scopes, ..
+            } => Some(json!({ "client_id": client_id, "scopes": scopes })),
+            Self::OauthConsentWithdrawn { client_id, .. }
+            | Self::OauthCodeReplayed { client_id, .. } => Some(json!({ "client_id": client_id })),
             Self::AccountUnlocked { by, admin_id, .. } => {
                 Some(json!({ "by": by, "admin_id": admin_id }))
             }

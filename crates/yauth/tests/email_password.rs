@@ -24,6 +24,7 @@ on_every_family!(
     reset_password_flow_signs_out_everywhere,
     reset_tokens_expire_after_thirty_minutes,
     sixteen_concurrent_resets_with_one_token_have_one_winner,
+    sixteen_concurrent_verifications_with_one_link_verify_once,
     change_password_requires_the_current_one_and_revokes_other_sessions,
     password_policy_rejects_common_and_short_passwords_with_a_stable_code,
     password_history_refuses_recent_passwords,
@@ -276,21 +277,15 @@ async fn sixteen_concurrent_resets_with_one_token_have_one_winner(family: Family
     };
     let (email, _) = signed_in_user(&app).await;
     let token = reset_token(&app, &email).await;
-    let mut tasks = Vec::new();
-    for i in 0..16 {
-        let router = app.router.clone();
-        let token = token.clone();
-        tasks.push(tokio::spawn(async move {
+    let requests = (0..16)
+        .map(|i| {
             req(Method::POST, "/reset-password")
                 .ip(&format!("198.51.100.{i}"))
                 .json(json!({ "token": token, "password": format!("race-passphrase-number-{i}") }))
-                .send(&router)
-                .await
-        }));
-    }
+        })
+        .collect();
     let mut winners = Vec::new();
-    for (i, task) in tasks.into_iter().enumerate() {
-        let r = task.await.unwrap();
+    for (i, r) in race(&app.router, requests).await.into_iter().enumerate() {
         match r.status {
             StatusCode::OK => winners.push(i),
             StatusCode::BAD_REQUEST => assert_eq!(r.code(), "invalid_token"),
@@ -300,6 +295,40 @@ async fn sixteen_concurrent_resets_with_one_token_have_one_winner(family: Family
     assert_eq!(winners.len(), 1, "exactly one reset wins");
     let winner = format!("race-passphrase-number-{}", winners[0]);
     assert_eq!(login(&app, &email, &winner).await.status, StatusCode::OK);
+}
+
+async fn sixteen_concurrent_verifications_with_one_link_verify_once(family: Family) {
+    let Some(app) = on(family, ep_config()).await else {
+        return;
+    };
+    let email = unique_email();
+    let r = req(Method::POST, "/register")
+        .json(json!({ "email": email, "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    mail_to(&app, &email).await;
+    let token = token_from_mail(&app, &email);
+    let requests = (0..16)
+        .map(|i| {
+            req(Method::POST, "/verify-email")
+                .ip(&format!("198.51.100.{i}"))
+                .json(json!({ "token": token }))
+        })
+        .collect();
+    let mut verified = 0;
+    for r in race(&app.router, requests).await {
+        match r.status {
+            StatusCode::OK => verified += 1,
+            StatusCode::BAD_REQUEST => assert_eq!(r.code(), "invalid_token", "{:?}", r.body),
+            other => panic!("unexpected {other}: {:?}", r.body),
+        }
+    }
+    assert_eq!(verified, 1, "one link, one verification");
+    let (events, _) = audit_of(&app, stored_user(&app, &email).await.id).await;
+    let verifications = events.iter().filter(|e| *e == "email_verified").count();
+    assert_eq!(verifications, 1, "{events:?}");
+    assert!(stored_user(&app, &email).await.email_verified);
 }
 
 async fn change_password_requires_the_current_one_and_revokes_other_sessions(family: Family) {

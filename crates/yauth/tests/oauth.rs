@@ -234,7 +234,7 @@ async fn a_replayed_or_unbound_state_is_refused() {
     assert!(replay.session_cookie().is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_callbacks_with_one_state_sign_in_once() {
     let Some(op) = provider(false).await else {
         return;
@@ -242,23 +242,15 @@ async fn racing_callbacks_with_one_state_sign_in_once() {
     let app = oauth_app(&op).await;
     op.next_login(&subject(), &unique_email(), true).await;
     let started = start(&app, "oidc", "").await;
-    let answer = std::sync::Arc::new(op.authorize(&started.authorize_url).await);
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let (router, answer, cookie) =
-                (app.router.clone(), answer.clone(), started.binding.clone());
-            tokio::spawn(async move {
-                let Answer::Redirect(url) = &*answer else {
-                    unreachable!()
-                };
-                let path = format!("{}?{}", url.path(), url.query().unwrap());
-                req(Method::GET, &path).cookie(&cookie).send(&router).await
-            })
-        })
+    let Answer::Redirect(url) = op.authorize(&started.authorize_url).await else {
+        panic!("the provider answers in the query")
+    };
+    let path = format!("{}?{}", url.path(), url.query().unwrap());
+    let requests = (0..16)
+        .map(|_| req(Method::GET, &path).cookie(&started.binding))
         .collect();
     let mut sessions = 0;
-    for task in tasks {
-        let r = task.await.unwrap();
+    for r in race(&app.router, requests).await {
         if r.session_cookie().is_some() {
             sessions += 1;
         } else {

@@ -36,6 +36,7 @@ on_every_family!(
     refresh_rotates_and_reuse_revokes_the_grant,
     a_public_client_exchanges_with_pkce_alone,
     a_client_introspects_and_revokes_its_refresh_token,
+    sixteen_exchanges_of_one_code_have_one_winner,
 );
 
 const RP: &str = "https://rp.example.com/callback";
@@ -241,9 +242,15 @@ async fn consent_is_remembered_and_withdrawing_it_revokes_the_tokens(family: Fam
         return;
     };
     let client = web_client(&app, false).await;
-    let (_, cookie) = signed_in_user(&app).await;
+    let (email, cookie) = signed_in_user(&app).await;
+    let user_id = stored_user(&app, &email).await.id;
     let code = approved_code(&app, &client, &cookie).await;
     let tokens = exchange(&app, &client, &code, VERIFIER).await.body;
+    let (events, _) = audit_of(&app, user_id).await;
+    assert!(
+        events.contains(&"oauth_consent_granted".to_owned()),
+        "{events:?}"
+    );
 
     // Asked again: consent stands, so the answer is a code at once.
     let r = authorize(&app, &query(&client, &[]), Some(&cookie)).await;
@@ -280,6 +287,11 @@ async fn consent_is_remembered_and_withdrawing_it_revokes_the_tokens(family: Fam
     .send(&app.router)
     .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let (events, _) = audit_of(&app, user_id).await;
+    assert!(
+        events.contains(&"oauth_consent_withdrawn".to_owned()),
+        "{events:?}"
+    );
     let r = refresh_grant(
         &app,
         &client,
@@ -322,13 +334,19 @@ async fn a_replayed_code_is_refused_and_revokes_what_it_issued(family: Family) {
         return;
     };
     let client = web_client(&app, false).await;
-    let (_, cookie) = signed_in_user(&app).await;
+    let (email, cookie) = signed_in_user(&app).await;
     let code = approved_code(&app, &client, &cookie).await;
     let first = exchange(&app, &client, &code, VERIFIER).await;
     assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
     let again = exchange(&app, &client, &code, VERIFIER).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
     assert_eq!(oauth_error(&again), "invalid_grant");
+    // The leak is on the user's record.
+    let (events, _) = audit_of(&app, stored_user(&app, &email).await.id).await;
+    assert!(
+        events.contains(&"oauth_code_replayed".to_owned()),
+        "{events:?}"
+    );
     let r = refresh_grant(
         &app,
         &client,
@@ -379,6 +397,42 @@ async fn an_exchange_must_match_client_redirect_uri_and_verifier(family: Family)
     assert_eq!(oauth_error(&r), "invalid_grant", "another redirect_uri");
     let r = exchange(&app, &client, "not-a-code", VERIFIER).await;
     assert_eq!(oauth_error(&r), "invalid_grant", "unknown code");
+}
+
+async fn sixteen_exchanges_of_one_code_have_one_winner(family: Family) {
+    let Some(app) = family_app(family).await else {
+        return;
+    };
+    let client = web_client(&app, false).await;
+    let (_, cookie) = signed_in_user(&app).await;
+    let code = approved_code(&app, &client, &cookie).await;
+    let fields: Vec<(String, String)> = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", RP),
+        ("code_verifier", VERIFIER),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .to_vec();
+    let authorization = basic(&client.client_id, secret(&client));
+    let requests = (0..16)
+        .map(|_| {
+            req(Method::POST, "/oauth/token")
+                .origin(None)
+                .form(&fields)
+                .header("authorization", &authorization)
+        })
+        .collect();
+    let answers = race(&app.router, requests).await;
+    let won = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(won, 1, "one code, one exchange: {answers:?}");
+    for r in answers.iter().filter(|r| r.status != StatusCode::OK) {
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{:?}", r.body);
+        assert_eq!(oauth_error(r), "invalid_grant");
+    }
 }
 
 async fn refresh_rotates_and_reuse_revokes_the_grant(family: Family) {
@@ -743,4 +797,31 @@ async fn a_refused_session_is_no_user_but_an_outage_is_no_sign_out() {
         "temporarily_unavailable",
         "not a login prompt"
     );
+}
+
+#[tokio::test]
+async fn the_authorization_endpoint_is_rate_limited_per_address() {
+    let app = memory_app(Oauth2ServerConfig {
+        authorization_rate_limit: yauth::config::RateLimit::new(3, time::Duration::minutes(1)),
+        ..code_config()
+    })
+    .await;
+    let client = web_client(&app, false).await;
+    let q = query(&client, &[]);
+    let from = |ip: &'static str| {
+        req(Method::GET, &format!("/oauth/authorize?{q}"))
+            .header("accept", "application/json")
+            .ip(ip)
+    };
+    for _ in 0..3 {
+        let r = from("203.0.113.7").send(&app.router).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
+    }
+    let r = from("203.0.113.7").send(&app.router).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", r.body);
+    assert!(r.headers.contains_key("retry-after"));
+    assert!(r.body["error"].is_string(), "the RFC's shape: {:?}", r.body);
+    // Another address has its own budget.
+    let r = from("198.51.100.9").send(&app.router).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
 }

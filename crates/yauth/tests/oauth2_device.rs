@@ -176,6 +176,11 @@ async fn an_approved_device_gets_tokens_once(family: Family) {
     let r = decide(&app, &cookie, &typed, "approve").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["status"], json!("approved"));
+    let (events, _) = audit_of(&app, stored_user(&app, &email).await.id).await;
+    assert!(
+        events.contains(&"oauth_consent_granted".to_owned()),
+        "{events:?}"
+    );
 
     // Decided: nothing pending any more, and no second decision.
     let r = prompt(&app, &cookie, &user_code).await;
@@ -267,28 +272,16 @@ async fn one_decision_and_one_redemption_win_a_race(family: Family) {
     let user_code = field(&start, "user_code");
 
     // Two users, eight tabs each, approve and deny at once: one decision counts.
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(16));
-    let decisions = (0..16).map(|i| {
-        let router = app.router.clone();
-        let barrier = barrier.clone();
-        let who = if i % 2 == 0 {
-            cookie.clone()
-        } else {
-            other.clone()
-        };
-        let choice = if i % 4 < 2 { "approve" } else { "deny" };
-        let request = req(Method::POST, "/oauth/device")
-            .cookie(&who)
-            .json(json!({ "user_code": user_code, "decision": choice }));
-        tokio::spawn(async move {
-            barrier.wait().await;
-            request.send(&router).await
+    let decisions = (0..16)
+        .map(|i| {
+            let who = if i % 2 == 0 { &cookie } else { &other };
+            let choice = if i % 4 < 2 { "approve" } else { "deny" };
+            req(Method::POST, "/oauth/device")
+                .cookie(who)
+                .json(json!({ "user_code": user_code, "decision": choice }))
         })
-    });
-    let mut decided = Vec::new();
-    for task in decisions.collect::<Vec<_>>() {
-        decided.push(task.await.unwrap());
-    }
+        .collect();
+    let decided = race(&app.router, decisions).await;
     let won: Vec<&Res> = decided
         .iter()
         .filter(|r| r.status == StatusCode::OK)
@@ -315,19 +308,10 @@ async fn one_decision_and_one_redemption_win_a_race(family: Family) {
         ),
         ("client_id".to_owned(), client.client_id.clone()),
     ];
-    let polls = (0..16).map(|_| {
-        let router = app.router.clone();
-        let barrier = barrier.clone();
-        let request = req(Method::POST, "/oauth/token").origin(None).form(&fields);
-        tokio::spawn(async move {
-            barrier.wait().await;
-            request.send(&router).await
-        })
-    });
-    let mut polled = Vec::new();
-    for task in polls.collect::<Vec<_>>() {
-        polled.push(task.await.unwrap());
-    }
+    let polls = (0..16)
+        .map(|_| req(Method::POST, "/oauth/token").origin(None).form(&fields))
+        .collect();
+    let polled = race(&app.router, polls).await;
     let redeemed = polled.iter().filter(|r| r.status == StatusCode::OK).count();
     assert_eq!(redeemed, 1, "one redemption: {polled:?}");
     for r in polled.iter().filter(|r| r.status != StatusCode::OK) {

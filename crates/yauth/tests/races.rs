@@ -44,23 +44,17 @@ async fn sixteen_pending(family: Family) -> Option<(TestApp, Enrolled, Vec<Strin
 }
 
 /// Sends every pending login's verification with `code` at once; returns how many got in.
-async fn race(app: &TestApp, pendings: Vec<String>, code: &str) -> usize {
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(pendings.len()));
-    let tasks: Vec<_> = pendings
+async fn verify_all(app: &TestApp, pendings: Vec<String>, code: &str) -> usize {
+    let requests = pendings
         .into_iter()
         .map(|pending| {
-            let (router, barrier) = (app.router.clone(), barrier.clone());
-            let request = req(Method::POST, "/mfa/verify")
-                .json(json!({ "pending_session_id": pending, "code": code }));
-            tokio::spawn(async move {
-                barrier.wait().await;
-                request.send(&router).await.status
-            })
+            req(Method::POST, "/mfa/verify")
+                .json(json!({ "pending_session_id": pending, "code": code }))
         })
         .collect();
     let mut ok = 0;
-    for task in tasks {
-        let status = task.await.unwrap();
+    for r in race(&app.router, requests).await {
+        let status = r.status;
         assert!(
             status == StatusCode::OK || status == StatusCode::UNAUTHORIZED,
             "{status}"
@@ -76,7 +70,7 @@ async fn one_backup_code_opens_one_of_sixteen_logins(family: Family) {
     };
     let code = user.backup_codes[3].clone();
     assert_eq!(
-        race(&app, pendings, &code).await,
+        verify_all(&app, pendings, &code).await,
         1,
         "one backup code, one login"
     );
@@ -88,7 +82,7 @@ async fn one_totp_code_opens_one_of_sixteen_logins(family: Family) {
     };
     let code = code_now(&app, &user.secret);
     assert_eq!(
-        race(&app, pendings, &code).await,
+        verify_all(&app, pendings, &code).await,
         1,
         "one time step, one login"
     );
@@ -109,20 +103,11 @@ async fn one_magic_link_gives_one_session(family: Family) {
     .await;
     let email = verified_user(&app).await;
     let token = link_for(&app, &email).await;
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(16));
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let (router, barrier) = (app.router.clone(), barrier.clone());
-            let request = req(Method::POST, "/magic-link/verify").json(json!({ "token": token }));
-            tokio::spawn(async move {
-                barrier.wait().await;
-                request.send(&router).await
-            })
-        })
+    let requests = (0..16)
+        .map(|_| req(Method::POST, "/magic-link/verify").json(json!({ "token": token })))
         .collect();
     let mut sessions = 0;
-    for task in tasks {
-        let r = task.await.unwrap();
+    for r in race(&app.router, requests).await {
         match r.status {
             StatusCode::OK => sessions += usize::from(r.session_cookie().is_some()),
             StatusCode::BAD_REQUEST => assert_eq!(r.code(), "invalid_token"),
@@ -147,22 +132,15 @@ async fn one_refresh_token_gives_one_new_pair(family: Family) {
     .await;
     let (_, tokens) = user_with_tokens(&app).await;
     let presented = refresh_token(&tokens).to_owned();
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(16));
-    let tasks: Vec<_> = (0..16)
+    let requests = (0..16)
         .map(|_| {
-            let (router, barrier) = (app.router.clone(), barrier.clone());
-            let request = req(Method::POST, "/token/refresh")
+            req(Method::POST, "/token/refresh")
                 .origin(None)
-                .json(json!({ "refresh_token": presented }));
-            tokio::spawn(async move {
-                barrier.wait().await;
-                request.send(&router).await
-            })
+                .json(json!({ "refresh_token": presented }))
         })
         .collect();
     let mut pairs = 0;
-    for task in tasks {
-        let r = task.await.unwrap();
+    for r in race(&app.router, requests).await {
         match r.status {
             StatusCode::OK => pairs += 1,
             StatusCode::UNAUTHORIZED => {

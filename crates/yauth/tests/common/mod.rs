@@ -368,3 +368,24 @@ pub async fn ban(app: &TestApp, email: &str) {
         .await
         .unwrap();
 }
+
+/// Sends every request at once, each from its own task behind one barrier, and answers the
+/// responses in the order of the requests: the shape of every race test.
+pub async fn race(router: &Router, requests: Vec<Req>) -> Vec<Res> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let (router, barrier) = (router.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                request.send(&router).await
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        answers.push(task.await.expect("a racing request does not panic"));
+    }
+    answers
+}

@@ -26,6 +26,7 @@ pub fn server_config(registration: RegistrationPolicy) -> Oauth2ServerConfig {
         registration,
         // The families' databases outlive a run, and their counters with them.
         token_rate_limit: yauth::config::RateLimit::new(10_000, time::Duration::minutes(1)),
+        authorization_rate_limit: yauth::config::RateLimit::new(10_000, time::Duration::minutes(1)),
         ..Default::default()
     }
 }

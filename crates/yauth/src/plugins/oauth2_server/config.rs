@@ -45,6 +45,9 @@ pub struct Oauth2ServerConfig {
     pub registration: RegistrationPolicy,
     /// Token, introspection and revocation requests per client address.
     pub token_rate_limit: RateLimit,
+    /// Requests to the authorization endpoint (`GET /oauth/authorize`) per client address:
+    /// each one reads the client, and answers whether a client id exists.
+    pub authorization_rate_limit: RateLimit,
     /// Registrations per client address.
     pub registration_rate_limit: RateLimit,
     /// The device authorization grant (RFC 8628), for devices without a browser: off unless
@@ -116,6 +119,7 @@ impl Default for Oauth2ServerConfig {
             login_page: None,
             registration: RegistrationPolicy::Closed,
             token_rate_limit: RateLimit::new(120, Duration::minutes(1)),
+            authorization_rate_limit: RateLimit::new(120, Duration::minutes(1)),
             registration_rate_limit: RateLimit::new(10, Duration::hours(1)),
             device: None,
         }
@@ -156,6 +160,8 @@ impl Oauth2ServerConfig {
             return Err("the initial access token must be at least 32 characters".into());
         }
         self.token_rate_limit.validate("token_rate_limit")?;
+        self.authorization_rate_limit
+            .validate("authorization_rate_limit")?;
         self.registration_rate_limit
             .validate("registration_rate_limit")?;
         self.device

@@ -14,6 +14,8 @@ use utoipa::ToSchema;
 use super::{is_form, json_or_form};
 use crate::auth::AuthUser;
 use crate::error::ErrorBody;
+use crate::events::AuthEvent;
+use crate::extract::ClientInfo;
 use crate::plugins::oauth2_server::ServerState;
 use crate::plugins::oauth2_server::authorization::{self, AuthorizationRequest, Checked, Refusal};
 use crate::plugins::oauth2_server::error::{OAuthError, OAuthErrorBody};
@@ -53,8 +55,22 @@ pub struct RedirectTo {
             sign-in or consent page", headers(("location" = String, description = "Where"))),
         (status = 400, body = OAuthErrorBody),
         (status = 401, description = "No session fresh enough (JSON callers)",
+            body = OAuthErrorBody),
+        (status = 429, description = "Too many requests from this address",
             body = OAuthErrorBody)))]
-pub(super) async fn authorize(State(s): State<ServerState>, request: Request) -> Response {
+pub(super) async fn authorize(
+    State(s): State<ServerState>,
+    client: ClientInfo,
+    request: Request,
+) -> Response {
+    let limit = s.plugin.config.authorization_rate_limit;
+    if let Err(limited) = s
+        .core
+        .rate_limit_client("oauth_authorize", &client, limit)
+        .await
+    {
+        return OAuthError::from(limited).into_response();
+    }
     let (parts, _) = request.into_parts();
     let html = wants_html(&parts.headers);
     let query = match Query::<AuthorizationRequest>::try_from_uri(&parts.uri) {
@@ -198,6 +214,7 @@ impl ConsentDecision {
 pub(super) async fn decide(
     State(s): State<ServerState>,
     user: AuthUser,
+    client: ClientInfo,
     request: Request,
 ) -> Response {
     let form = is_form(request.headers());
@@ -221,6 +238,12 @@ pub(super) async fn decide(
         match decision.decision.as_str() {
             "approve" => {
                 checked.record_consent(&s.plugin, &s.core, &user).await?;
+                let granted = AuthEvent::OauthConsentGranted {
+                    user_id: user.id,
+                    client_id: checked.client.id().to_owned(),
+                    scopes: checked.scopes.clone(),
+                };
+                s.core.emit(granted, &client.event_context()).await;
                 let to = checked
                     .issue_code(&s.plugin, &s.core, &user, &issuer)
                     .await?;

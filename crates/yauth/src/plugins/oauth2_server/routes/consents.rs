@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::Path;
+use crate::events::AuthEvent;
+use crate::extract::{ClientInfo, Path};
 use crate::plugins::oauth2_server::ServerState;
 use crate::plugins::oauth2_server::authorization::json_strings;
 
@@ -60,6 +61,7 @@ pub(super) async fn list(
 pub(super) async fn withdraw(
     State(s): State<ServerState>,
     user: AuthUser,
+    client: ClientInfo,
     Path(client_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let tokens = s
@@ -72,5 +74,10 @@ pub(super) async fn withdraw(
         return Err(ApiError::not_found("No consent to this client."));
     }
     tracing::info!(user_id = %user.id, client_id, "consent withdrawn");
+    let withdrawn = AuthEvent::OauthConsentWithdrawn {
+        user_id: user.id,
+        client_id,
+    };
+    s.core.emit(withdrawn, &client.event_context()).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -21,6 +21,7 @@ use super::{check_lengths, json_or_form, malformed, no_store};
 use crate::auth::{AuthMethod, AuthUser};
 use crate::crypto::{hash_token, random_token};
 use crate::error::{ApiError, ErrorBody};
+use crate::events::AuthEvent;
 use crate::extract::{ClientInfo, Query};
 use crate::input::{Validate, check_text};
 use crate::plugins::oauth2_server::authorization::json_strings;
@@ -308,6 +309,7 @@ pub struct DeviceDecided {
 pub(super) async fn device_decide(
     State(s): State<ServerState>,
     user: AuthUser,
+    client: ClientInfo,
     request: Request,
 ) -> Result<axum::Json<DeviceDecided>, ApiError> {
     let decision = json_or_form::<DeviceDecision>(request)
@@ -335,6 +337,18 @@ pub(super) async fn device_decide(
         .ok_or_else(not_pending)?;
     tracing::info!(client_id = %decided.client_id, user_id = %user.id, approve,
         "device request decided");
+    if approve {
+        let granted = AuthEvent::OauthConsentGranted {
+            user_id: user.id,
+            client_id: decided.client_id.clone(),
+            scopes: decided
+                .scopes
+                .as_ref()
+                .map(json_strings)
+                .unwrap_or_default(),
+        };
+        s.core.emit(granted, &client.event_context()).await;
+    }
     Ok(axum::Json(DeviceDecided {
         status: if approve { "approved" } else { "denied" },
     }))

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::{check_lengths, malformed, no_store};
 use crate::crypto::hash_token;
+use crate::events::AuthEvent;
 use crate::extract::ClientInfo;
 use crate::plugins::bearer::{ClientRefreshRefusal, UserGrant};
 use crate::plugins::oauth2_server::ServerState;
@@ -113,7 +114,7 @@ pub(super) async fn token(
         ));
     }
     let body = match grant {
-        GrantType::AuthorizationCode => exchange_code(&s, &client, &request).await?,
+        GrantType::AuthorizationCode => exchange_code(&s, &client, &request, &client_info).await?,
         GrantType::RefreshToken => refresh(&s, &client, &request).await?,
         GrantType::ClientCredentials => {
             if client.row.is_public {
@@ -150,6 +151,7 @@ async fn exchange_code(
     s: &ServerState,
     client: &Client,
     request: &TokenRequest,
+    client_info: &ClientInfo,
 ) -> Result<TokenResponse, OAuthError> {
     let code = request
         .code
@@ -165,6 +167,11 @@ async fn exchange_code(
             tracing::warn!(client_id = client.id(), user_id = %used.user_id,
                 "authorization code replayed: its tokens are revoked");
             tokens.revoke_user_grant(used.user_id, used.id).await?;
+            let replayed = AuthEvent::OauthCodeReplayed {
+                user_id: used.user_id,
+                client_id: client.id().to_owned(),
+            };
+            s.core.emit(replayed, &client_info.event_context()).await;
         }
         return Err(OAuthError::invalid_grant(
             "the code is invalid, expired or already used",
