@@ -470,6 +470,15 @@ fn check_origin(state: &YAuthState, parts: &Parts) -> Result<(), Rejected> {
 
 /// For public routes that create sessions (login): an `Origin` that is present must be trusted;
 /// requests without one (non-browser clients) pass.
+#[cfg_attr(
+    not(any(
+        feature = "email-password",
+        feature = "magic-link",
+        feature = "mfa",
+        feature = "passkey"
+    )),
+    allow(dead_code)
+)]
 pub(crate) fn check_origin_if_present(
     state: &YAuthState,
     headers: &axum::http::HeaderMap,

@@ -21,7 +21,7 @@ use bearer_support::*;
 use common::*;
 use serde_json::{Value, json};
 use server_support::*;
-use yauth::plugins::oauth2_server::{Oauth2ServerConfig, RegistrationPolicy};
+use yauth::plugins::oauth2_server::{ClientRegistration, Oauth2ServerConfig, RegistrationPolicy};
 use yauth::{BuildError, YAuthBuilder};
 
 on_every_family!(
@@ -30,7 +30,52 @@ on_every_family!(
     scopes_stay_within_the_clients,
     introspection_and_revocation_follow_the_token,
     a_users_token_turns_inactive_when_the_user_is_banned,
+    a_seeded_client_is_registered_once_under_its_id,
 );
+
+async fn a_seeded_client_is_registered_once_under_its_id(family: Family) {
+    let Some(app) = on("oauth2_server", family).await else {
+        return;
+    };
+    // A fixed id per run: the families' databases outlive one.
+    let id = format!("seeded-{}", uuid::Uuid::new_v4().simple());
+    let registration = ClientRegistration {
+        grant_types: Some(vec!["client_credentials".into()]),
+        client_name: Some("Seeded job".into()),
+        ..Default::default()
+    };
+    let first = app
+        .yauth
+        .ensure_oauth2_client(&id, &registration)
+        .await
+        .unwrap()
+        .expect("registered the first time");
+    assert_eq!(first.client_id, id);
+    // Its secret works.
+    let token = client_token(&app, &first).await;
+    assert!(token["access_token"].is_string());
+    // Seeding again leaves it as it is: same secret, no error.
+    let again = ClientRegistration {
+        client_name: Some("Renamed".into()),
+        ..registration.clone()
+    };
+    assert!(
+        app.yauth
+            .ensure_oauth2_client(&id, &again)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(client_token(&app, &first).await["access_token"].is_string());
+    for bad in ["", "has space", "slash/es", &"x".repeat(65)] {
+        let refused = app.yauth.ensure_oauth2_client(bad, &registration).await;
+        assert_eq!(
+            refused.unwrap_err().error(),
+            "invalid_client_metadata",
+            "{bad:?}"
+        );
+    }
+}
 
 async fn a_client_gets_a_token_that_another_jose_library_verifies(family: Family) {
     let Some(app) = on("oauth2_server", family).await else {

@@ -23,6 +23,10 @@ pub fn escape_html(value: &str) -> String {
 }
 
 /// "45 minutes", "1 hour", "2 hours", "1 day", "90 minutes".
+#[cfg_attr(
+    not(any(feature = "email-password", feature = "magic-link")),
+    allow(dead_code)
+)]
 pub(crate) fn human_duration(minutes: u64) -> String {
     fn unit(n: u64, one: &str, many: &str) -> String {
         if n == 1 {
@@ -41,6 +45,10 @@ pub(crate) fn human_duration(minutes: u64) -> String {
 }
 
 /// One HTML paragraph per entry; entries are already-escaped HTML.
+#[cfg_attr(
+    not(any(feature = "email-password", feature = "magic-link")),
+    allow(dead_code)
+)]
 pub(crate) fn html_document(title: &str, paragraphs: &[String]) -> String {
     let mut html = String::new();
     html.push_str("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n");
@@ -57,6 +65,10 @@ pub(crate) fn html_document(title: &str, paragraphs: &[String]) -> String {
 }
 
 /// An HTML link whose text is the URL itself, so it can be copied when the button fails.
+#[cfg_attr(
+    not(any(feature = "email-password", feature = "magic-link")),
+    allow(dead_code)
+)]
 pub(crate) fn html_link(url: &str, label: &str) -> String {
     let url = escape_html(url);
     format!(
