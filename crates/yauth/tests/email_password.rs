@@ -301,13 +301,7 @@ async fn sixteen_concurrent_verifications_with_one_link_verify_once(family: Fami
     let Some(app) = on(family, ep_config()).await else {
         return;
     };
-    let email = unique_email();
-    let r = req(Method::POST, "/register")
-        .json(json!({ "email": email, "password": PASSWORD }))
-        .send(&app.router)
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
-    mail_to(&app, &email).await;
+    let email = registered_user(&app).await;
     let token = token_from_mail(&app, &email);
     let requests = (0..16)
         .map(|i| {
@@ -530,13 +524,7 @@ async fn a_reset_proves_the_address_and_announces_the_change(family: Family) {
     let Some(app) = on(family, ep_config()).await else {
         return;
     };
-    let email = unique_email();
-    let r = req(Method::POST, "/register")
-        .json(json!({ "email": email, "password": PASSWORD }))
-        .send(&app.router)
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED);
-    mail_to(&app, &email).await;
+    let email = registered_user(&app).await;
     assert_eq!(
         login(&app, &email, PASSWORD).await.code(),
         "email_not_verified"

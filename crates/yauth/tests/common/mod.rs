@@ -304,13 +304,7 @@ pub fn unique_email() -> String {
 
 /// Registers and verifies a new account; returns its email.
 pub async fn verified_user(app: &TestApp) -> String {
-    let email = unique_email();
-    let r = req(Method::POST, "/register")
-        .json(json!({ "email": email, "password": PASSWORD }))
-        .send(&app.router)
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
-    mail_to(app, &email).await;
+    let email = registered_user(app).await;
     let token = token_from_mail(app, &email);
     let r = req(Method::POST, "/verify-email")
         .json(json!({ "token": token }))
@@ -330,6 +324,19 @@ pub async fn stored_user(app: &TestApp, email: &str) -> yauth::entity::User {
         .await
         .unwrap()
         .unwrap()
+}
+
+/// Registers a new address with the test password and waits for its verification email;
+/// answers the address, still unverified.
+pub async fn registered_user(app: &TestApp) -> String {
+    let email = unique_email();
+    let r = req(Method::POST, "/register")
+        .json(json!({ "email": email, "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    mail_to(app, &email).await;
+    email
 }
 
 /// Registers, verifies and logs in; returns (email, session cookie).
