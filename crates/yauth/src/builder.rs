@@ -358,12 +358,19 @@ impl YAuthBuilder {
         let purge = purge_interval.map(|every| crate::purge::spawn(state.clone(), every));
         let reencryption =
             reencrypt_interval.and_then(|every| crate::purge::spawn_reencryption(&state, every));
+        let plugin_tasks = state
+            .plugins()
+            .iter()
+            .flat_map(|plugin| plugin.background_tasks(&state))
+            .map(crate::purge::spawn_plugin_task)
+            .collect();
         Ok(YAuth {
             state,
             router,
             openapi,
             _purge: purge,
             _reencryption: reencryption,
+            _plugin_tasks: plugin_tasks,
         })
     }
 }
@@ -497,8 +504,9 @@ pub struct YAuth {
     state: YAuthState,
     router: Router,
     openapi: OpenApi,
-    _purge: Option<crate::purge::PurgeTask>,
-    _reencryption: Option<crate::purge::PurgeTask>,
+    _purge: Option<crate::purge::RunningTask>,
+    _reencryption: Option<crate::purge::RunningTask>,
+    _plugin_tasks: Vec<crate::purge::RunningTask>,
 }
 
 impl std::fmt::Debug for YAuth {

@@ -249,6 +249,29 @@ pub enum AuthEvent {
         /// The client presenting it.
         client_id: String,
     },
+    /// An administrator created a webhook.
+    WebhookCreated {
+        /// The administrator.
+        admin_id: Uuid,
+        /// The webhook.
+        webhook_id: Uuid,
+    },
+    /// An administrator changed a webhook.
+    WebhookUpdated {
+        /// The administrator.
+        admin_id: Uuid,
+        /// The webhook.
+        webhook_id: Uuid,
+        /// Whether its signing secret was replaced.
+        secret_rotated: bool,
+    },
+    /// An administrator deleted a webhook.
+    WebhookDeleted {
+        /// The administrator.
+        admin_id: Uuid,
+        /// The webhook.
+        webhook_id: Uuid,
+    },
 }
 
 impl AuthEvent {
@@ -288,7 +311,63 @@ impl AuthEvent {
             Self::OauthConsentGranted { .. } => "oauth_consent_granted",
             Self::OauthConsentWithdrawn { .. } => "oauth_consent_withdrawn",
             Self::OauthCodeReplayed { .. } => "oauth_code_replayed",
+            Self::WebhookCreated { .. } => "webhook_created",
+            Self::WebhookUpdated { .. } => "webhook_updated",
+            Self::WebhookDeleted { .. } => "webhook_deleted",
         }
+    }
+
+    /// Every event type [`event_type`](Self::event_type) answers, for subscriptions (webhooks).
+    pub const TYPES: &'static [&'static str] = &[
+        "user_registered",
+        "login_succeeded",
+        "login_failed",
+        "session_created",
+        "logout",
+        "password_changed",
+        "password_reset_requested",
+        "email_verified",
+        "profile_updated",
+        "duplicate_registration",
+        "mfa_enabled",
+        "mfa_disabled",
+        "magic_link_sent",
+        "magic_link_verified",
+        "passkey_registered",
+        "passkey_deleted",
+        "api_key_created",
+        "api_key_deleted",
+        "user_updated_by_admin",
+        "user_deleted",
+        "user_banned",
+        "user_unbanned",
+        "session_terminated",
+        "impersonation_started",
+        "impersonation_stopped",
+        "admin_bootstrapped",
+        "account_locked",
+        "account_unlocked",
+        "oauth_linked",
+        "oauth_unlinked",
+        "oauth_consent_granted",
+        "oauth_consent_withdrawn",
+        "oauth_code_replayed",
+        "webhook_created",
+        "webhook_updated",
+        "webhook_deleted",
+    ];
+
+    /// What the event says, as JSON: `user_id` (when known) and the event's own details,
+    /// without anything about the client (webhook payloads carry it).
+    pub fn details(&self) -> serde_json::Value {
+        let mut details = match self.metadata() {
+            Some(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        if let Some(user_id) = self.user_id() {
+            details.insert("user_id".to_owned(), json!(user_id));
+        }
+        serde_json::Value::Object(details)
     }
 
     /// The user the event is about, if known.
@@ -325,7 +404,10 @@ impl AuthEvent {
             | Self::OauthConsentWithdrawn { user_id, .. }
             | Self::OauthCodeReplayed { user_id, .. } => Some(*user_id),
             Self::LoginFailed { user_id, .. } | Self::MagicLinkSent { user_id } => *user_id,
-            Self::UserDeleted { .. } => None,
+            Self::UserDeleted { .. }
+            | Self::WebhookCreated { .. }
+            | Self::WebhookUpdated { .. }
+            | Self::WebhookDeleted { .. } => None,
         }
     }
 
@@ -373,6 +455,23 @@ impl AuthEvent {
             Self::AccountUnlocked { by, admin_id, .. } => {
                 Some(json!({ "by": by, "admin_id": admin_id }))
             }
+            Self::WebhookCreated {
+                admin_id,
+                webhook_id,
+            }
+            | Self::WebhookDeleted {
+                admin_id,
+                webhook_id,
+            } => Some(json!({ "admin_id": admin_id, "webhook_id": webhook_id })),
+            Self::WebhookUpdated {
+                admin_id,
+                webhook_id,
+                secret_rotated,
+            } => Some(json!({
+                "admin_id": admin_id,
+                "webhook_id": webhook_id,
+                "secret_rotated": secret_rotated,
+            })),
             Self::SessionTerminated {
                 session_id,
                 admin_id,
@@ -482,5 +581,47 @@ impl YAuthState {
             }
         }
         EventResponse::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types_are_listed_once() {
+        let mut types = AuthEvent::TYPES.to_vec();
+        types.sort_unstable();
+        types.dedup();
+        assert_eq!(types.len(), AuthEvent::TYPES.len());
+        let samples = [
+            AuthEvent::UserRegistered {
+                user_id: Uuid::nil(),
+            },
+            AuthEvent::OauthCodeReplayed {
+                user_id: Uuid::nil(),
+                client_id: "c".into(),
+            },
+            AuthEvent::WebhookDeleted {
+                admin_id: Uuid::nil(),
+                webhook_id: Uuid::nil(),
+            },
+        ];
+        for event in samples {
+            assert!(AuthEvent::TYPES.contains(&event.event_type()));
+        }
+    }
+
+    #[test]
+    fn details_carry_the_user_and_the_metadata() {
+        let user_id = new_id();
+        let event = AuthEvent::LoginFailed {
+            user_id: Some(user_id),
+            reason: "invalid_password",
+        };
+        assert_eq!(
+            event.details(),
+            json!({ "user_id": user_id, "reason": "invalid_password" })
+        );
     }
 }

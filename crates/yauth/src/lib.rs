@@ -44,6 +44,7 @@
 //! | `account-lockout` | locking an address after failed sign-ins (implies `email-password`) | `with_account_lockout` |
 //! | `oauth2-server` | an OAuth 2.0 authorization server: authorization code with PKCE, refresh, client credentials, the device grant, introspection, revocation, registration (implies `bearer`) | `with_oauth2_server` |
 //! | `oidc` | an OpenID Provider on top of `oauth2-server`: id_tokens, discovery, `/userinfo`, RP-initiated logout | `with_oidc` |
+//! | `webhooks` | signed callbacks on auth events (Standard Webhooks), from a durable outbox, behind an SSRF guard | `with_webhooks` |
 //! | `status` | `GET /status`: the enabled plugins | `with_status` |
 //! | `openapi` | [`full_openapi_json`]: the OpenAPI document of every plugin | |
 //! | `full` | every plugin above (no backend) | |
@@ -55,7 +56,7 @@
 //! | `all-backends` | every backend above | |
 //!
 //! libSQL / Turso is the separate crate `yauth-libsql` (its SQLite cannot share a binary with
-//! sqlx's). `webhooks`, `redis`, `telemetry` and organizations are not part of this release.
+//! sqlx's). `redis`, `telemetry` and organizations are not part of this release.
 //!
 //! - Core routes (always): `GET /session`, `POST /logout`, `PATCH /me`, `GET /sessions`,
 //!   `DELETE /sessions`, `DELETE /sessions/{id}`.
@@ -95,7 +96,7 @@ pub use error::{ApiError, ApiResult};
 pub use events::{AuthEvent, EventContext, EventResponse};
 #[cfg(feature = "openapi")]
 pub use openapi_doc::full_openapi_json;
-pub use plugin::{Authenticator, PluginState, YAuthPlugin};
+pub use plugin::{Authenticator, BackgroundTask, PluginState, YAuthPlugin};
 pub use state::YAuthState;
 
 pub use yauth_entity as entity;

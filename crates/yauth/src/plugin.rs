@@ -1,5 +1,7 @@
 //! The plugin trait: every feature, built-in or custom, is a plugin.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -75,6 +77,14 @@ pub trait YAuthPlugin: Send + Sync + 'static {
         None
     }
 
+    /// Work the plugin runs in the background (a delivery worker, say). Each task is spawned
+    /// when [`build`](crate::YAuthBuilder::build) finishes and stops when the
+    /// [`YAuth`](crate::YAuth) is dropped, so it must keep anything that must survive a stop in
+    /// storage.
+    fn background_tasks(&self, _state: &YAuthState) -> Vec<BackgroundTask> {
+        Vec::new()
+    }
+
     /// Reacts to an event. The default carries on.
     async fn on_event(
         &self,
@@ -85,6 +95,9 @@ pub trait YAuthPlugin: Send + Sync + 'static {
         EventResponse::Continue
     }
 }
+
+/// A plugin's background work, for [`YAuthPlugin::background_tasks`].
+pub type BackgroundTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// Authenticates a request from its headers.
 #[async_trait]

@@ -1,20 +1,25 @@
-//! The background tasks: deleting expired rows, and re-encrypting sealed values after a key
-//! rotation.
+//! The background tasks: deleting expired rows, re-encrypting sealed values after a key
+//! rotation, and the plugins' own.
 
 use crate::state::YAuthState;
 
 /// A running background task; dropping it stops the task.
-pub(crate) struct PurgeTask(tokio::task::JoinHandle<()>);
+pub(crate) struct RunningTask(tokio::task::JoinHandle<()>);
 
-impl Drop for PurgeTask {
+impl Drop for RunningTask {
     fn drop(&mut self) {
         self.0.abort();
     }
 }
 
+/// Runs a plugin's background task until the handle is dropped.
+pub(crate) fn spawn_plugin_task(task: crate::plugin::BackgroundTask) -> RunningTask {
+    RunningTask(tokio::spawn(task))
+}
+
 /// Purges every `every`, starting after one interval.
-pub(crate) fn spawn(state: YAuthState, every: std::time::Duration) -> PurgeTask {
-    PurgeTask(tokio::spawn(async move {
+pub(crate) fn spawn(state: YAuthState, every: std::time::Duration) -> RunningTask {
+    RunningTask(tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await;
@@ -33,12 +38,12 @@ pub(crate) fn spawn(state: YAuthState, every: std::time::Duration) -> PurgeTask 
 pub(crate) fn spawn_reencryption(
     state: &YAuthState,
     every: std::time::Duration,
-) -> Option<PurgeTask> {
+) -> Option<RunningTask> {
     let job = state.reencryption()?;
     if state.key_ring()?.key_ids().count() < 2 {
         return None;
     }
-    Some(PurgeTask(tokio::spawn(async move {
+    Some(RunningTask(tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

@@ -31,22 +31,6 @@ async fn admin_app() -> TestApp {
     admin_app_with(AdminConfig::default()).await
 }
 
-/// Makes the account of `email` an administrator, as a bootstrap or another admin would.
-async fn promote(app: &TestApp, email: &str) {
-    let user = stored_user(app, email).await;
-    let update = yauth::entity::UserUpdate {
-        role: Some("admin".to_owned()),
-        ..Default::default()
-    };
-    let state = app.yauth.state();
-    let repos = state.repos();
-    repos
-        .users
-        .update_user(user.id, &update, state.now())
-        .await
-        .unwrap();
-}
-
 /// A signed-in administrator: (email, session cookie).
 async fn signed_in_admin(app: &TestApp) -> (String, String) {
     let (email, cookie) = signed_in_user(app).await;

@@ -35,3 +35,6 @@ pub mod passkey;
 
 #[cfg(feature = "status")]
 pub mod status;
+
+#[cfg(feature = "webhooks")]
+pub mod webhooks;

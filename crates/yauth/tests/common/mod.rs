@@ -357,6 +357,22 @@ pub async fn login(app: &TestApp, email: &str, password: &str) -> Res {
         .await
 }
 
+/// Makes the account of `email` an administrator, as a bootstrap or another admin would.
+pub async fn promote(app: &TestApp, email: &str) {
+    let user = stored_user(app, email).await;
+    let update = yauth::entity::UserUpdate {
+        role: Some("admin".to_owned()),
+        ..Default::default()
+    };
+    let state = app.yauth.state();
+    let repos = state.repos();
+    repos
+        .users
+        .update_user(user.id, &update, state.now())
+        .await
+        .unwrap();
+}
+
 /// Bans the account of `email` (as an admin would), with no end.
 pub async fn ban(app: &TestApp, email: &str) {
     let user = stored_user(app, email).await;
