@@ -70,5 +70,5 @@ admin_cookie=$(session_of "$admin_email")
 [ -n "$admin_cookie" ] || { echo "the admin login did not set a session cookie" >&2; exit 1; }
 cp scripts/schemathesis.toml "$work/admin.toml"
 printf '\n[auth.openapi.session]\napi_key = "%s"\n' "${admin_cookie#*=}" >>"$work/admin.toml"
-echo "== schemathesis: admin routes with an administrator's session"
-run "$work/admin.toml" -H "Origin: $origin" --include-path-regex '^/admin/'
+echo "== schemathesis: admin and webhook routes with an administrator's session"
+run "$work/admin.toml" -H "Origin: $origin" --include-path-regex '^/(admin|webhooks)(/|$)'

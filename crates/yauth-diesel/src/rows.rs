@@ -290,6 +290,7 @@ impl<S: SqlTypes> FromRow<S> for WebhookDelivery {
             status_code: c.opt_i32("status_code")?,
             response_body: c.opt_text("response_body")?,
             last_error: c.opt_text("last_error")?,
+            duration_ms: c.opt_i32("duration_ms")?,
             success: c.bool("success")?,
             created_at: c.ts("created_at")?,
             updated_at: c.ts("updated_at")?,

@@ -101,6 +101,8 @@ pub struct WebhookDelivery {
     pub response_body: Option<String>,
     /// Transport error of the last attempt.
     pub last_error: Option<String>,
+    /// How long the last attempt took, in milliseconds.
+    pub duration_ms: Option<i32>,
     /// Whether it was delivered.
     pub success: bool,
     /// Creation time.

@@ -168,8 +168,8 @@ rows! {
         id: Col<Uuid>, webhook_id: Col<Uuid>, event_type: Col<String>, payload: Col<Json>,
         status: Col<DeliveryStatus>, attempt: Col<i32>, next_attempt_at: Col<OffsetDateTime>,
         locked_until: Opt<OffsetDateTime>, status_code: Opt<i32>, response_body: Opt<String>,
-        last_error: Opt<String>, success: Col<bool>, created_at: Col<OffsetDateTime>,
-        updated_at: Col<OffsetDateTime>,
+        last_error: Opt<String>, duration_ms: Opt<i32>, success: Col<bool>,
+        created_at: Col<OffsetDateTime>, updated_at: Col<OffsetDateTime>,
     }
     /// `yauth_oidc_nonces`.
     OidcNonceRow => OidcNonce {

@@ -22,7 +22,12 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     let builder = builder.with_magic_link(Default::default());
     #[cfg(feature = "passkey")]
     let builder = builder.with_passkey(Default::default());
-    #[cfg(any(feature = "mfa", feature = "bearer", feature = "oauth"))]
+    #[cfg(any(
+        feature = "mfa",
+        feature = "bearer",
+        feature = "oauth",
+        feature = "webhooks"
+    ))]
     let builder = builder.with_secret_key("openapi", &[0; crate::keyring::KEY_LEN]);
     #[cfg(feature = "mfa")]
     let builder = builder.with_mfa(Default::default());
@@ -49,6 +54,12 @@ pub async fn full_openapi_json() -> Result<String, BuildError> {
     });
     #[cfg(feature = "oidc")]
     let builder = builder.with_oidc(Default::default());
+    #[cfg(feature = "webhooks")]
+    let builder = builder.with_webhooks(crate::plugins::webhooks::WebhookConfig {
+        // The document needs no delivery worker.
+        run_worker: false,
+        ..Default::default()
+    });
     let yauth = builder.build().await?;
     yauth
         .openapi()

@@ -83,6 +83,10 @@ async fn deliveries_verify_with_an_independent_standard_webhooks_library() {
     assert_eq!(newest["attempt"], 1);
     assert_eq!(newest["status_code"], 200);
     assert_eq!(newest["response_body"], "thanks");
+    assert!(
+        newest["duration_ms"].as_i64().is_some_and(|ms| ms >= 0),
+        "{newest}"
+    );
 }
 
 #[tokio::test]
@@ -243,6 +247,11 @@ async fn a_stalled_receiver_times_out_and_is_retried() {
     assert!(
         first["error"].as_str().unwrap().starts_with("timed out"),
         "{first}"
+    );
+    let took = first["duration_ms"].as_i64().unwrap();
+    assert!(
+        (300..2000).contains(&took),
+        "the attempt lasted the timeout: {took} ms"
     );
     assert_eq!(first["status_code"], json!(null));
     app.clock.advance(time::Duration::seconds(1));

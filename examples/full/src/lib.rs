@@ -30,6 +30,7 @@ use yauth::plugins::oauth2_server::{
 };
 use yauth::plugins::oidc::OidcConfig;
 use yauth::plugins::passkey::PasskeyConfig;
+use yauth::plugins::webhooks::WebhookConfig;
 use yauth::store::DatabaseBackend;
 use yauth::{YAuth, YAuthBuilder, YAuthConfig};
 
@@ -74,6 +75,12 @@ pub struct Settings {
     /// this initial access token, at least 32 characters (`YAUTH_OAUTH_REGISTRATION_TOKEN`).
     /// Unset: registration is closed.
     pub registration_token: Option<Secret>,
+    /// Networks webhooks may reach although they are internal, e.g. `127.0.0.0/8` for a
+    /// receiver on this machine (`YAUTH_WEBHOOK_ALLOWED_NETWORKS`, comma-separated). Empty by
+    /// default: webhooks reach public addresses only.
+    pub webhook_allowed_networks: Vec<yauth::client_ip::IpNetwork>,
+    /// Accept `http://` webhook URLs (`YAUTH_WEBHOOK_ALLOW_HTTP=on`); `https://` only by default.
+    pub webhook_allow_http: bool,
 }
 
 /// A secret setting, kept out of logs through `{:?}` of the settings.
@@ -143,6 +150,18 @@ impl Settings {
             oidc: None,
             demo_client_redirect_uris: vec!["http://127.0.0.1:8080/callback".to_owned()],
             registration_token: None,
+            webhook_allowed_networks: Vec::new(),
+            webhook_allow_http: false,
+        }
+    }
+
+    /// The webhooks plugin's settings: the defaults, with the destinations the environment
+    /// allows.
+    pub fn webhooks(&self) -> WebhookConfig {
+        WebhookConfig {
+            allowed_networks: self.webhook_allowed_networks.clone(),
+            allow_http: self.webhook_allow_http,
+            ..WebhookConfig::default()
         }
     }
 
@@ -217,6 +236,25 @@ impl Settings {
                 uris.split(',').map(|u| u.trim().to_owned()).collect();
         }
         settings.registration_token = var("YAUTH_OAUTH_REGISTRATION_TOKEN").map(Secret);
+        if let Some(networks) = var("YAUTH_WEBHOOK_ALLOWED_NETWORKS") {
+            settings.webhook_allowed_networks = networks
+                .split(',')
+                .map(|n| {
+                    n.trim().parse().map_err(|e| {
+                        format!("YAUTH_WEBHOOK_ALLOWED_NETWORKS: {n:?} is not a network: {e}")
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        settings.webhook_allow_http = match var("YAUTH_WEBHOOK_ALLOW_HTTP").as_deref() {
+            None | Some("off") => false,
+            Some("on") => true,
+            Some(other) => {
+                return Err(
+                    format!("YAUTH_WEBHOOK_ALLOW_HTTP must be on or off, not {other:?}").into(),
+                );
+            }
+        };
         if let Some(keys) = var("YAUTH_SECRET_KEYS") {
             settings.secret_keys = keys
                 .split(',')
@@ -375,6 +413,7 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
             ..Oauth2ServerConfig::default()
         })
         .with_oidc(OidcConfig::default())
+        .with_webhooks(settings.webhooks())
         .with_status()
         .build()
         .await?;

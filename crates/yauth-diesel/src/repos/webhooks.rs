@@ -211,8 +211,8 @@ impl<D: Dialect> WebhookRepository for Store<D> {
             self.q(
                 "INSERT INTO {p}webhook_deliveries (id, webhook_id, event_type, payload, status, \
                  attempt, next_attempt_at, locked_until, status_code, response_body, last_error, \
-                 success, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 duration_ms, success, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .uuid(d.id)
             .uuid(d.webhook_id)
@@ -225,6 +225,7 @@ impl<D: Dialect> WebhookRepository for Store<D> {
             .opt_i32(d.status_code)
             .opt_text(d.response_body.as_deref())
             .opt_text(d.last_error.as_deref())
+            .opt_i32(d.duration_ms)
             .bool(d.success)
             .ts(d.created_at)
             .ts(d.updated_at),
@@ -263,17 +264,27 @@ impl<D: Dialect> WebhookRepository for Store<D> {
         self.exec_found(
             self.q(
                 "UPDATE {p}webhook_deliveries SET success = ?, status_code = ?, \
-                     response_body = ?, last_error = ?, locked_until = NULL, updated_at = ?, \
+                     response_body = ?, last_error = ?, duration_ms = ?, locked_until = NULL, \
+                     updated_at = ?, \
                      status = ?, next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ?",
             )
             .bool(o.success)
             .opt_i32(o.status_code)
             .opt_text(o.response_body.as_deref())
             .opt_text(o.error.as_deref())
+            .opt_i32(o.duration_ms)
             .ts(now)
             .text(o.status().as_str())
             .opt_ts(o.next_attempt_at())
             .uuid(id),
+        )
+        .await
+    }
+
+    async fn find_delivery(&self, id: Uuid) -> StoreResult<Option<WebhookDelivery>> {
+        self.opt(
+            self.q("SELECT * FROM {p}webhook_deliveries WHERE id = ?")
+                .uuid(id),
         )
         .await
     }

@@ -430,6 +430,7 @@ fn webhook_deliveries() -> Table {
         .column(col("status_code", T::Int).null())
         .column(col("response_body", T::Text).null())
         .column(col("last_error", T::Text).null())
+        .column(col("duration_ms", T::Int).null())
         .column(flag("success", false))
         .column(created_at())
         .column(updated_at())

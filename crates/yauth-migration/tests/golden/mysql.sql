@@ -357,6 +357,7 @@ CREATE TABLE `yauth_webhook_deliveries` (
     `status_code` INT,
     `response_body` TEXT,
     `last_error` TEXT,
+    `duration_ms` INT,
     `success` BOOLEAN NOT NULL DEFAULT FALSE,
     `created_at` DATETIME(6) NOT NULL,
     `updated_at` DATETIME(6) NOT NULL,

@@ -361,6 +361,7 @@ CREATE TABLE "yauth_webhook_deliveries" (
     "status_code" INTEGER,
     "response_body" TEXT,
     "last_error" TEXT,
+    "duration_ms" INTEGER,
     "success" BOOLEAN NOT NULL DEFAULT FALSE,
     "created_at" TIMESTAMPTZ NOT NULL,
     "updated_at" TIMESTAMPTZ NOT NULL,

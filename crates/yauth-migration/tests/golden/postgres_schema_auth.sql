@@ -362,6 +362,7 @@ CREATE TABLE "auth"."yauth_webhook_deliveries" (
     "status_code" INTEGER,
     "response_body" TEXT,
     "last_error" TEXT,
+    "duration_ms" INTEGER,
     "success" BOOLEAN NOT NULL DEFAULT FALSE,
     "created_at" TIMESTAMPTZ NOT NULL,
     "updated_at" TIMESTAMPTZ NOT NULL,

@@ -357,6 +357,7 @@ CREATE TABLE "yauth_webhook_deliveries" (
     "status_code" INTEGER,
     "response_body" TEXT,
     "last_error" TEXT,
+    "duration_ms" INTEGER,
     "success" INTEGER NOT NULL DEFAULT 0,
     "created_at" TEXT NOT NULL,
     "updated_at" TEXT NOT NULL,

@@ -38,6 +38,7 @@ fn to_delivery(m: wd::Model) -> StoreResult<WebhookDelivery> {
         status_code: m.status_code,
         response_body: m.response_body,
         last_error: m.last_error,
+        duration_ms: m.duration_ms,
         success: m.success,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -158,6 +159,7 @@ impl WebhookRepository for Db {
                 (C::StatusCode, d.status_code.into()),
                 (C::ResponseBody, d.response_body.clone().into()),
                 (C::LastError, d.last_error.clone().into()),
+                (C::DurationMs, d.duration_ms.into()),
                 (C::Success, d.success.into()),
                 (C::CreatedAt, d.created_at.into()),
                 (C::UpdatedAt, d.updated_at.into()),
@@ -236,6 +238,7 @@ impl WebhookRepository for Db {
             .value(C::StatusCode, o.status_code)
             .value(C::ResponseBody, o.response_body.clone())
             .value(C::LastError, o.error.clone())
+            .value(C::DurationMs, o.duration_ms)
             .value(C::LockedUntil, Option::<OffsetDateTime>::None)
             .value(C::UpdatedAt, now)
             .value(C::Status, o.status().as_str());
@@ -247,6 +250,17 @@ impl WebhookRepository for Db {
             0 => Err(StoreError::NotFound),
             _ => Ok(()),
         }
+    }
+
+    async fn find_delivery(&self, id: Uuid) -> StoreResult<Option<WebhookDelivery>> {
+        let mut q = self.select(wd::Entity);
+        q.and_where(Expr::col(wd::Column::Id).eq(id));
+        self.all::<wd::Model, _, _>(&self.conn, &q)
+            .await?
+            .into_iter()
+            .next()
+            .map(to_delivery)
+            .transpose()
     }
 
     async fn list_deliveries(

@@ -112,11 +112,11 @@ macro_rules! webhooks {
                     sql!($d, query, [
                         c::uuid(w.id), c::uuid(w.webhook_id), &w.event_type, c::json(&w.payload), w.status.as_str(), w.attempt,
                         c::time(w.next_attempt_at), c::opt_time(w.locked_until), w.status_code, w.response_body.as_deref(),
-                        w.last_error.as_deref(), w.success, c::time(w.created_at), c::time(w.updated_at)
+                        w.last_error.as_deref(), w.duration_ms, w.success, c::time(w.created_at), c::time(w.updated_at)
                     ],
-                    pg: r#"INSERT INTO yauth_webhook_deliveries (id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, success, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"#,
-                    mysql: r#"INSERT INTO yauth_webhook_deliveries (id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, success, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
-                    sqlite: r#"INSERT INTO yauth_webhook_deliveries (id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, success, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"#)
+                    pg: r#"INSERT INTO yauth_webhook_deliveries (id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"#,
+                    mysql: r#"INSERT INTO yauth_webhook_deliveries (id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+                    sqlite: r#"INSERT INTO yauth_webhook_deliveries (id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"#)
                     .execute(&self.pool).await.map_err(db_err)?;
                     Ok(())
                 }
@@ -132,8 +132,8 @@ macro_rules! webhooks {
                         // One statement; on PostgreSQL, SKIP LOCKED lets concurrent workers claim
                         // disjoint sets instead of waiting on each other.
                         sql!($d, query_as(DeliveryRow), [now, lease, limit],
-                            pg: r#"UPDATE yauth_webhook_deliveries SET status = 'in_flight', locked_until = $2, attempt = attempt + 1, updated_at = $1 WHERE id IN (SELECT id FROM yauth_webhook_deliveries WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'in_flight' AND (locked_until IS NULL OR locked_until <= $1)) ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, success, created_at, updated_at"#,
-                            sqlite: r#"UPDATE yauth_webhook_deliveries SET status = 'in_flight', locked_until = ?2, attempt = attempt + 1, updated_at = ?1 WHERE id IN (SELECT id FROM yauth_webhook_deliveries WHERE (status = 'pending' AND next_attempt_at <= ?1) OR (status = 'in_flight' AND (locked_until IS NULL OR locked_until <= ?1)) ORDER BY next_attempt_at, id LIMIT ?3) RETURNING id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, success, created_at, updated_at"#)
+                            pg: r#"UPDATE yauth_webhook_deliveries SET status = 'in_flight', locked_until = $2, attempt = attempt + 1, updated_at = $1 WHERE id IN (SELECT id FROM yauth_webhook_deliveries WHERE (status = 'pending' AND next_attempt_at <= $1) OR (status = 'in_flight' AND (locked_until IS NULL OR locked_until <= $1)) ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at"#,
+                            sqlite: r#"UPDATE yauth_webhook_deliveries SET status = 'in_flight', locked_until = ?2, attempt = attempt + 1, updated_at = ?1 WHERE id IN (SELECT id FROM yauth_webhook_deliveries WHERE (status = 'pending' AND next_attempt_at <= ?1) OR (status = 'in_flight' AND (locked_until IS NULL OR locked_until <= ?1)) ORDER BY next_attempt_at, id LIMIT ?3) RETURNING id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at"#)
                         .fetch_all(&self.pool).await.map_err(db_err)?
                     }, mysql: {
                         // A locking read with ORDER BY ... LIMIT locks every row it sorts, not
@@ -159,7 +159,7 @@ macro_rules! webhooks {
                                 .execute(&self.pool).await.map(|done| done.rows_affected());
                                 rows.extend($crate::repos::read_if_won(changed, || {
                                     sql!($d, query_as(DeliveryRow), [id],
-                                        mysql: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE id = ?"#)
+                                        mysql: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE id = ?"#)
                                     .fetch_optional(&self.pool)
                                 }).await?);
                             }
@@ -180,16 +180,28 @@ macro_rules! webhooks {
                     let (status, retry_at) = (outcome.status(), outcome.next_attempt_at());
                     let done = sql!($d, query, [
                         outcome.success, outcome.status_code, outcome.response_body.as_deref(), outcome.error.as_deref(),
-                        c::time(now), status.as_str(), c::opt_time(retry_at), c::uuid(id)
+                        c::time(now), status.as_str(), c::opt_time(retry_at), c::uuid(id), outcome.duration_ms
                     ],
-                    pg: r#"UPDATE yauth_webhook_deliveries SET success = $1, status_code = $2, response_body = $3, last_error = $4, locked_until = NULL, updated_at = $5, status = $6, next_attempt_at = COALESCE($7, next_attempt_at) WHERE id = $8"#,
-                    mysql: r#"UPDATE yauth_webhook_deliveries SET success = ?, status_code = ?, response_body = ?, last_error = ?, locked_until = NULL, updated_at = ?, status = ?, next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ?"#,
-                    sqlite: r#"UPDATE yauth_webhook_deliveries SET success = ?1, status_code = ?2, response_body = ?3, last_error = ?4, locked_until = NULL, updated_at = ?5, status = ?6, next_attempt_at = COALESCE(?7, next_attempt_at) WHERE id = ?8"#)
+                    pg: r#"UPDATE yauth_webhook_deliveries SET success = $1, status_code = $2, response_body = $3, last_error = $4, duration_ms = $9, locked_until = NULL, updated_at = $5, status = $6, next_attempt_at = COALESCE($7, next_attempt_at) WHERE id = $8"#,
+                    mysql [
+                        outcome.success, outcome.status_code, outcome.response_body.as_deref(), outcome.error.as_deref(),
+                        outcome.duration_ms, c::time(now), status.as_str(), c::opt_time(retry_at), c::uuid(id)
+                    ]: r#"UPDATE yauth_webhook_deliveries SET success = ?, status_code = ?, response_body = ?, last_error = ?, duration_ms = ?, locked_until = NULL, updated_at = ?, status = ?, next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ?"#,
+                    sqlite: r#"UPDATE yauth_webhook_deliveries SET success = ?1, status_code = ?2, response_body = ?3, last_error = ?4, duration_ms = ?9, locked_until = NULL, updated_at = ?5, status = ?6, next_attempt_at = COALESCE(?7, next_attempt_at) WHERE id = ?8"#)
                     .execute(&self.pool).await.map_err(db_err)?;
                     if done.rows_affected() == 0 {
                         return Err(StoreError::NotFound);
                     }
                     Ok(())
+                }
+
+                async fn find_delivery(&self, id: Uuid) -> StoreResult<Option<WebhookDelivery>> {
+                    let row = sql!($d, query_as(DeliveryRow), [c::uuid(id)],
+                        pg: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE id = $1"#,
+                        mysql: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE id = ?"#,
+                        sqlite: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE id = ?1"#)
+                    .fetch_optional(&self.pool).await.map_err(db_err)?;
+                    entity(row)
                 }
 
                 async fn list_deliveries(
@@ -198,9 +210,9 @@ macro_rules! webhooks {
                     limit: u32,
                 ) -> StoreResult<Vec<WebhookDelivery>> {
                     let rows = sql!($d, query_as(DeliveryRow), [c::uuid(webhook_id), i64::from(limit)],
-                        pg: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"#,
-                        mysql: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"#,
-                        sqlite: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE webhook_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2"#)
+                        pg: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"#,
+                        mysql: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"#,
+                        sqlite: r#"SELECT id, webhook_id, event_type, payload, status, attempt, next_attempt_at, locked_until, status_code, response_body, last_error, duration_ms, success, created_at, updated_at FROM yauth_webhook_deliveries WHERE webhook_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2"#)
                     .fetch_all(&self.pool).await.map_err(db_err)?;
                     entities(rows)
                 }

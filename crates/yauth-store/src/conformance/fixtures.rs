@@ -494,6 +494,7 @@ pub fn delivery(webhook_id: Uuid, next_attempt_at: OffsetDateTime) -> WebhookDel
         status_code: None,
         response_body: None,
         last_error: None,
+        duration_ms: Some(250),
         success: false,
         created_at: now(),
         updated_at: now(),

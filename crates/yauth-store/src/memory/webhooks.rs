@@ -132,6 +132,7 @@ impl WebhookRepository for MemoryStore {
         d.status_code = outcome.status_code;
         d.response_body = outcome.response_body.clone();
         d.last_error = outcome.error.clone();
+        d.duration_ms = outcome.duration_ms;
         d.locked_until = None;
         d.updated_at = now;
         d.status = outcome.status();
@@ -139,6 +140,10 @@ impl WebhookRepository for MemoryStore {
             d.next_attempt_at = at;
         }
         Ok(())
+    }
+
+    async fn find_delivery(&self, id: Uuid) -> StoreResult<Option<WebhookDelivery>> {
+        Ok(self.state.read().deliveries.get(&id).cloned())
     }
 
     async fn list_deliveries(

@@ -18,6 +18,8 @@ pub struct DeliveryOutcome {
     pub response_body: Option<String>,
     /// Transport error, when no response came.
     pub error: Option<String>,
+    /// How long the attempt took, in milliseconds.
+    pub duration_ms: Option<i32>,
     /// For a failure: when to try again; `None` gives up (status `failed`).
     pub retry_at: Option<OffsetDateTime>,
 }
@@ -91,6 +93,9 @@ pub trait WebhookRepository: Send + Sync {
         outcome: &DeliveryOutcome,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+
+    /// The delivery with this id.
+    async fn find_delivery(&self, id: Uuid) -> StoreResult<Option<WebhookDelivery>>;
 
     /// The newest `limit` deliveries of a webhook, newest first.
     async fn list_deliveries(

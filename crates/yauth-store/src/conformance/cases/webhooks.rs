@@ -61,6 +61,7 @@ fn outcome(success: bool, retry_at: Option<OffsetDateTime>) -> DeliveryOutcome {
         status_code: Some(if success { 204 } else { 503 }),
         response_body: Some(if success { "" } else { "busy" }.to_owned()),
         error: (!success).then(|| "receiver unavailable".to_owned()),
+        duration_ms: Some(if success { 12 } else { 3400 }),
         retry_at,
     }
 }
@@ -276,6 +277,7 @@ pub async fn webhooks_complete_success(repos: Repositories) {
     assert_eq!(done.status, DeliveryStatus::Succeeded, "success: succeeded");
     assert!(done.success, "success flag set");
     assert_eq!(done.status_code, Some(204));
+    assert_eq!(done.duration_ms, Some(12), "the attempt's duration");
     assert_eq!(done.locked_until, None, "the lease is cleared");
     assert_eq!(done.updated_at, at);
     let missing = repo(&repos)
@@ -312,6 +314,24 @@ pub async fn webhooks_complete_give_up(repos: Repositories) {
     let failed = delivery_row(&repos, &row).await;
     assert_eq!(failed.status, DeliveryStatus::Failed, "no retry_at: failed");
     assert_eq!(failed.status_code, Some(503));
+    assert_eq!(failed.duration_ms, Some(3400));
+}
+
+/// `find_delivery` finds a delivery by id with every field, and nothing for unknown ids.
+pub async fn webhooks_find_delivery(repos: Repositories) {
+    let hook = owned_webhook(&repos).await;
+    let row = delivery(hook.id, NEVER_DUE);
+    enqueue(&repos, &row).await;
+    let found = repo(&repos)
+        .find_delivery(row.id)
+        .await
+        .expect("find_delivery");
+    assert_eq!(found, Some(row), "the stored delivery");
+    let missing = repo(&repos)
+        .find_delivery(new_id())
+        .await
+        .expect("find_delivery");
+    assert_eq!(missing, None, "an unknown id finds nothing");
 }
 
 /// Deleting a user removes the webhooks they own.

@@ -88,12 +88,15 @@ async fn attempt(inner: Arc<Inner>, state: YAuthState, delivery: WebhookDelivery
             return;
         }
     };
-    let started = std::time::Instant::now();
     let outcome = if webhook.active {
-        match send(&inner, &state, &webhook, &delivery).await {
+        let started = std::time::Instant::now();
+        let mut outcome = match send(&inner, &state, &webhook, &delivery).await {
             Ok(answer) => answer.into_outcome(&inner.config, &state, delivery.attempt),
             Err(failure) => failure.into_outcome(&inner.config, &state, delivery.attempt),
-        }
+        };
+        outcome.duration_ms =
+            Some(i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX));
+        outcome
     } else {
         Failure::permanent("the webhook is disabled").into_outcome(&inner.config, &state, 0)
     };
@@ -105,7 +108,7 @@ async fn attempt(inner: Arc<Inner>, state: YAuthState, delivery: WebhookDelivery
         status_code = outcome.status_code,
         success = outcome.success,
         retry = outcome.retry_at.is_some(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
+        duration_ms = outcome.duration_ms,
         "webhook delivery attempted"
     );
     if let Err(error) = inner
@@ -149,6 +152,7 @@ impl Failure {
             status_code: None,
             response_body: None,
             error: Some(truncate(self.error, ERROR_LIMIT)),
+            duration_ms: None,
             retry_at: self
                 .retryable
                 .then(|| retry_at(config, state, attempt))
@@ -170,6 +174,7 @@ impl Answer {
             status_code: Some(i32::from(self.status)),
             response_body: Some(self.body),
             error: None,
+            duration_ms: None,
             retry_at: if success {
                 None
             } else {

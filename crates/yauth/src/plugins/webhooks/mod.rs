@@ -126,6 +126,7 @@ impl Inner {
             status_code: None,
             response_body: None,
             last_error: None,
+            duration_ms: None,
             success: false,
             created_at: now,
             updated_at: now,

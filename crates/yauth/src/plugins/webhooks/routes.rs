@@ -31,7 +31,7 @@ pub(crate) fn protected(state: WebhookState) -> OpenApiRouter {
         .with_state(state)
 }
 
-/// How many deliveries `GET /webhooks/{id}` shows, newest first; these can be redelivered.
+/// How many deliveries `GET /webhooks/{id}` shows, newest first.
 pub(crate) const HISTORY: u32 = 100;
 /// Most event types one webhook subscribes to.
 const MAX_EVENTS: usize = 64;
@@ -194,6 +194,8 @@ pub struct DeliveryInfo {
     pub response_body: Option<String>,
     /// Why the last attempt got no answer.
     pub error: Option<String>,
+    /// How long the last attempt took, in milliseconds.
+    pub duration_ms: Option<i32>,
     /// When the event was recorded.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -214,6 +216,7 @@ impl From<&WebhookDelivery> for DeliveryInfo {
             status_code: d.status_code,
             response_body: d.response_body.clone(),
             error: d.last_error.clone(),
+            duration_ms: d.duration_ms,
             created_at: d.created_at,
             updated_at: d.updated_at,
         }
@@ -466,11 +469,11 @@ pub(super) async fn test(
     ))
 }
 
-/// Sends one of the webhook's recent deliveries again, as a new delivery with the same
-/// payload (administrators).
+/// Sends one of the webhook's deliveries again, as a new delivery with the same payload
+/// (administrators).
 #[utoipa::path(post, path = "/webhooks/{id}/deliveries/{delivery_id}/redeliver", tag = "webhooks",
     params(("id" = Uuid, Path, description = "Webhook id"),
-        ("delivery_id" = Uuid, Path, description = "One of its newest 100 deliveries")),
+        ("delivery_id" = Uuid, Path, description = "One of its deliveries")),
     responses((status = 202, body = DeliveryInfo), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub(super) async fn redeliver(
@@ -479,11 +482,13 @@ pub(super) async fn redeliver(
     Path((id, delivery_id)): Path<(Uuid, Uuid)>,
 ) -> ApiResult<(StatusCode, axum::Json<DeliveryInfo>)> {
     let webhook = find(&s, id).await?;
-    let history = s.plugin.repo.list_deliveries(id, HISTORY).await?;
-    let original = history
-        .into_iter()
-        .find(|d| d.id == delivery_id)
-        .ok_or_else(|| ApiError::not_found("No such delivery among the webhook's newest 100."))?;
+    let original = s
+        .plugin
+        .repo
+        .find_delivery(delivery_id)
+        .await?
+        .filter(|d| d.webhook_id == id)
+        .ok_or_else(|| ApiError::not_found("The webhook has no such delivery."))?;
     let delivery = s
         .plugin
         .enqueue(&webhook, &original.event_type, original.payload, &s.core)

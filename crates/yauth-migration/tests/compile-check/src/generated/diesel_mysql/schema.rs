@@ -643,6 +643,8 @@ diesel::table! {
         response_body -> Nullable<Text>,
         /// Column `last_error`.
         last_error -> Nullable<Text>,
+        /// Column `duration_ms`.
+        duration_ms -> Nullable<Integer>,
         /// Column `success`.
         success -> Bool,
         /// Column `created_at`.

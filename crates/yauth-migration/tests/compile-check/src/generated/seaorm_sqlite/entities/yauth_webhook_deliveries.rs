@@ -32,6 +32,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     /// Column `last_error`.
     pub last_error: Option<String>,
+    /// Column `duration_ms`.
+    pub duration_ms: Option<i32>,
     /// Column `success`.
     pub success: bool,
     /// Column `created_at`.
