@@ -203,9 +203,13 @@ async fn exercise(database_url: String) {
             "oauth",
             "oauth2-server",
             "oidc",
+            "webhooks",
             "status"
         ])
     );
+    // Webhooks are for administrators; their outbox tables exist on every database.
+    let (status, _, body) = call(router, "GET", "/webhooks", None, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "webhooks: {body}");
 
     // Tokens and API keys on the real database: sign in for tokens, rotate, catch a replay.
     let (status, _, body) = call(
