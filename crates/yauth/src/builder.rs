@@ -237,6 +237,12 @@ impl YAuthBuilder {
 
     /// The core configuration, for plugins that derive settings from it when they are added.
     #[cfg_attr(not(feature = "passkey"), allow(dead_code))]
+    /// The repositories, for decorators that wrap them (the Redis cache).
+    #[cfg(feature = "redis")]
+    pub(crate) fn repositories_mut(&mut self) -> &mut Repositories {
+        &mut self.repos
+    }
+
     pub(crate) fn config(&self) -> &YAuthConfig {
         &self.config
     }

@@ -46,6 +46,7 @@
 //! | `oidc` | an OpenID Provider on top of `oauth2-server`: id_tokens, discovery, `/userinfo`, RP-initiated logout | `with_oidc` |
 //! | `webhooks` | signed callbacks on auth events (Standard Webhooks), from a durable outbox, behind an SSRF guard | `with_webhooks` |
 //! | `status` | `GET /status`: the enabled plugins | `with_status` |
+//! | `redis` | validated sessions cached and rate limits counted in Redis, shared by replicas, with database fallback | `with_redis` |
 //! | `openapi` | [`full_openapi_json`]: the OpenAPI document of every plugin | |
 //! | `full` | every plugin above (no backend) | |
 //! | `smtp` | `email::SmtpEmailSender`: async SMTP with STARTTLS or TLS | `with_email_sender` |
@@ -56,7 +57,7 @@
 //! | `all-backends` | every backend above | |
 //!
 //! libSQL / Turso is the separate crate `yauth-libsql` (its SQLite cannot share a binary with
-//! sqlx's). `redis`, `telemetry` and organizations are not part of this release.
+//! sqlx's). `telemetry` and organizations are not part of this release.
 //!
 //! - Core routes (always): `GET /session`, `POST /logout`, `PATCH /me`, `GET /sessions`,
 //!   `DELETE /sessions`, `DELETE /sessions/{id}`.
@@ -68,6 +69,8 @@
 pub mod auth;
 pub mod backends;
 mod builder;
+#[cfg(feature = "redis")]
+pub mod cache;
 pub mod client_ip;
 pub mod config;
 pub mod crypto;

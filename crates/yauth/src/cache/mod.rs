@@ -1,0 +1,230 @@
+//! Redis as a cache shared by every replica (feature `redis`): a decorator over the
+//! repositories, added with [`YAuthBuilder::with_redis`].
+//!
+//! - **Sessions.** A validated session and its user are cached under the token's hash, for at
+//!   most [`RedisConfig::session_ttl`] and never past the session's expiry, so the session check
+//!   of every authenticated request is one Redis round trip.
+//! - **Invalidation.** Every write that ends a session or changes a user goes through the
+//!   decorated repositories, which bump a generation counter (per user, per session) after the
+//!   database write. A cached entry carries the generations it was filled under and is refused
+//!   once either moved, so a ban or a logout on one replica is refused by every replica at its
+//!   next request. A fill that raced with an invalidation (it read the database before the write
+//!   and reaches Redis after it) is dropped: fills check a global epoch that every invalidation
+//!   bumps.
+//! - **Rate limits** are counted in Redis (one atomic script per hit).
+//! - **Failures.** When Redis does not answer within [`RedisConfig::timeout`], the database
+//!   answers instead and the error is logged; no request fails because of Redis. A failed
+//!   invalidation could leave a stale entry behind, so after any failure the first call that
+//!   reaches Redis again invalidates every cached session (a global flush generation) before the
+//!   cache is trusted again.
+//!
+//! The scripts read keys they compute, so the cache needs a standalone Redis (or one shard),
+//! not Redis Cluster.
+
+mod rate_limits;
+mod sessions;
+mod users;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use uuid::Uuid;
+
+use crate::builder::{BuildError, YAuthBuilder};
+
+/// Settings of the Redis cache.
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// Prefix of every key (default `yauth:`); replicas sharing a cache use the same one.
+    pub key_prefix: String,
+    /// The longest a validated session stays cached (default 30 s). It also bounds how long a
+    /// stale entry can live when an invalidation could not reach Redis and no replica has
+    /// flushed yet.
+    pub session_ttl: Duration,
+    /// The longest one Redis call may take before the database answers instead (default
+    /// 250 ms).
+    pub timeout: Duration,
+    /// Count rate limits in Redis (default `true`); `false` keeps them in the database.
+    pub rate_limits: bool,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self {
+            key_prefix: "yauth:".to_owned(),
+            session_ttl: Duration::from_secs(30),
+            timeout: Duration::from_millis(250),
+            rate_limits: true,
+        }
+    }
+}
+
+impl RedisConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.key_prefix.is_empty() || self.key_prefix.len() > 64 {
+            return Err("key_prefix must be 1 to 64 characters".into());
+        }
+        if self.session_ttl.is_zero() {
+            return Err("session_ttl must be positive".into());
+        }
+        if self.timeout.is_zero() {
+            return Err("timeout must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+/// Which generation counter an invalidation bumps.
+#[derive(Debug, Clone, Copy)]
+enum Generation {
+    User(Uuid),
+    Session(Uuid),
+}
+
+/// Bumps the global epoch (so racing fills are dropped) and one generation, whose key outlives
+/// every entry that can refer to it.
+const INVALIDATE: &str = r"
+redis.call('INCR', ARGV[1] .. 'epoch')
+local key = ARGV[1] .. ARGV[2]
+redis.call('INCR', key)
+redis.call('PEXPIRE', key, ARGV[3])
+return 1
+";
+
+/// The connection, the scripts, and whether the cache must be flushed before it is trusted.
+pub(crate) struct Redis {
+    conn: ConnectionManager,
+    config: RedisConfig,
+    invalidate: redis::Script,
+    /// Set after any failure: an invalidation may have been lost.
+    needs_flush: AtomicBool,
+}
+
+impl Redis {
+    fn key(&self, rest: &str) -> String {
+        format!("{}{rest}", self.config.key_prefix)
+    }
+
+    /// How long generation keys live: twice the longest entry, refreshed by every fill.
+    fn generation_ttl_ms(&self) -> u64 {
+        u64::try_from(self.config.session_ttl.as_millis().saturating_mul(2)).unwrap_or(u64::MAX)
+    }
+
+    /// Runs one Redis call within the timeout; a failure is logged, marks the cache for a
+    /// flush, and answers `None`.
+    async fn call<T, F>(&self, what: &'static str, work: F) -> Option<T>
+    where
+        F: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        match tokio::time::timeout(self.config.timeout, work).await {
+            Ok(Ok(value)) => Some(value),
+            Ok(Err(error)) => {
+                self.failed(what, &error.to_string());
+                None
+            }
+            Err(_) => {
+                self.failed(what, "timed out");
+                None
+            }
+        }
+    }
+
+    fn failed(&self, what: &'static str, error: &str) {
+        if !self.needs_flush.swap(true, Ordering::SeqCst) {
+            tracing::warn!(
+                operation = what,
+                error,
+                "Redis failed: answering from the database"
+            );
+        } else {
+            tracing::debug!(operation = what, error, "Redis still failing");
+        }
+    }
+
+    /// Whether the cache can be trusted: after a failure, only once every cached session was
+    /// invalidated.
+    async fn usable(&self) -> bool {
+        if !self.needs_flush.load(Ordering::SeqCst) {
+            return true;
+        }
+        let mut conn = self.conn.clone();
+        let flush = self.key("flush");
+        let epoch = self.key("epoch");
+        let flushed: Option<()> = self
+            .call("flush", async move {
+                redis::pipe()
+                    .atomic()
+                    .incr(&flush, 1)
+                    .ignore()
+                    .incr(&epoch, 1)
+                    .ignore()
+                    .query_async(&mut conn)
+                    .await
+            })
+            .await;
+        if flushed.is_some() {
+            self.needs_flush.store(false, Ordering::SeqCst);
+            tracing::info!("Redis answers again: cached sessions flushed, cache in use");
+        }
+        flushed.is_some()
+    }
+
+    /// Invalidates what `generation` names, after its database write.
+    async fn invalidate(&self, generation: Generation) {
+        let name = match generation {
+            Generation::User(id) => format!("gu:{id}"),
+            Generation::Session(id) => format!("gs:{id}"),
+        };
+        let mut conn = self.conn.clone();
+        let mut invocation = self.invalidate.prepare_invoke();
+        invocation
+            .arg(&self.config.key_prefix)
+            .arg(name)
+            .arg(self.generation_ttl_ms());
+        // A lost invalidation is covered by the flush the next successful call makes.
+        let _: Option<i64> = self
+            .call("invalidate", async move {
+                invocation.invoke_async(&mut conn).await
+            })
+            .await;
+    }
+}
+
+impl YAuthBuilder {
+    /// Caches validated sessions and counts rate limits in Redis, shared by every replica (see
+    /// [`cache`](crate::cache)), with the default [`RedisConfig`].
+    pub fn with_redis(self, connection: ConnectionManager) -> Self {
+        self.with_redis_config(connection, RedisConfig::default())
+    }
+
+    /// [`with_redis`](Self::with_redis) with explicit settings.
+    pub fn with_redis_config(mut self, connection: ConnectionManager, config: RedisConfig) -> Self {
+        if let Err(message) = config.validate() {
+            return self.add_error(BuildError::InvalidConfig(format!("redis: {message}")));
+        }
+        let redis = Arc::new(Redis {
+            conn: connection,
+            invalidate: redis::Script::new(INVALIDATE),
+            needs_flush: AtomicBool::new(false),
+            config,
+        });
+        let repos = self.repositories_mut();
+        repos.sessions = Arc::new(sessions::CachedSessions::new(
+            repos.sessions.clone(),
+            redis.clone(),
+        ));
+        repos.users = Arc::new(users::InvalidatingUsers {
+            inner: repos.users.clone(),
+            redis: redis.clone(),
+        });
+        if redis.config.rate_limits {
+            repos.rate_limits = Arc::new(rate_limits::RedisRateLimits::new(
+                repos.rate_limits.clone(),
+                redis,
+            ));
+        }
+        self
+    }
+}

@@ -1,0 +1,225 @@
+//! The session repository with validated sessions cached in Redis.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+use yauth_entity::{Session, User};
+use yauth_store::{Page, PageRequest, SessionRepository, StoreResult};
+
+use super::{Generation, Redis};
+
+/// Answers the entry when its flush, user and session generations are all current; deletes
+/// it (and answers nothing) when one moved.
+const LOOKUP: &str = r"
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local flush, ug, sg, uid, sid = string.match(value, '^(%d+)|(%d+)|(%d+)|([^|]+)|([^|]+)|')
+if not flush then redis.call('DEL', KEYS[1]) return false end
+local p = ARGV[1]
+if flush ~= (redis.call('GET', p .. 'flush') or '0')
+    or ug ~= (redis.call('GET', p .. 'gu:' .. uid) or '0')
+    or sg ~= (redis.call('GET', p .. 'gs:' .. sid) or '0') then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+return value
+";
+
+/// Stores an entry under the current generations, unless an invalidation happened since the
+/// caller read the epoch (ARGV[2]) before its database read; keeps the generation keys alive
+/// at least as long as the entry.
+const FILL: &str = r"
+local p = ARGV[1]
+if (redis.call('GET', p .. 'epoch') or '0') ~= ARGV[2] then return 0 end
+local ug_key, sg_key = p .. 'gu:' .. ARGV[3], p .. 'gs:' .. ARGV[4]
+local flush = redis.call('GET', p .. 'flush') or '0'
+local ug = redis.call('GET', ug_key) or '0'
+local sg = redis.call('GET', sg_key) or '0'
+if ug ~= '0' then redis.call('PEXPIRE', ug_key, ARGV[6]) end
+if sg ~= '0' then redis.call('PEXPIRE', sg_key, ARGV[6]) end
+redis.call('SET', KEYS[1], flush .. '|' .. ug .. '|' .. sg .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[7], 'PX', ARGV[5])
+return 1
+";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Cached {
+    session: Session,
+    user: User,
+}
+
+/// Sessions through the cache; every write that ends a session invalidates it.
+pub(crate) struct CachedSessions {
+    inner: Arc<dyn SessionRepository>,
+    redis: Arc<Redis>,
+    lookup: redis::Script,
+    fill: redis::Script,
+}
+
+impl CachedSessions {
+    pub(crate) fn new(inner: Arc<dyn SessionRepository>, redis: Arc<Redis>) -> Self {
+        Self {
+            inner,
+            redis,
+            lookup: redis::Script::new(LOOKUP),
+            fill: redis::Script::new(FILL),
+        }
+    }
+
+    async fn cached(&self, key: &str) -> Option<Cached> {
+        let mut conn = self.redis.conn.clone();
+        let mut invocation = self.lookup.prepare_invoke();
+        invocation.key(key).arg(&self.redis.config.key_prefix);
+        let value: String = self
+            .redis
+            .call("session lookup", async move {
+                invocation.invoke_async::<Option<String>>(&mut conn).await
+            })
+            .await??;
+        // The value is five generation fields, then the JSON.
+        let json = value.splitn(6, '|').nth(5)?;
+        match serde_json::from_str(json) {
+            Ok(cached) => Some(cached),
+            Err(error) => {
+                tracing::warn!(%error, "unreadable cached session: asking the database");
+                None
+            }
+        }
+    }
+
+    async fn epoch(&self) -> Option<String> {
+        let mut conn = self.redis.conn.clone();
+        let key = self.redis.key("epoch");
+        let epoch: Option<String> = self
+            .redis
+            .call("epoch", async move {
+                redis::cmd("GET").arg(key).query_async(&mut conn).await
+            })
+            .await?;
+        Some(epoch.unwrap_or_else(|| "0".to_owned()))
+    }
+
+    async fn store(&self, key: &str, epoch: String, cached: &Cached, now: OffsetDateTime) {
+        let until_expiry = cached
+            .session
+            .expires_at
+            .min(cached.session.absolute_expires_at)
+            - now;
+        let Ok(until_expiry) = std::time::Duration::try_from(until_expiry) else {
+            return;
+        };
+        let ttl = until_expiry.min(self.redis.config.session_ttl);
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+        let Ok(json) = serde_json::to_string(cached) else {
+            return;
+        };
+        if ttl_ms == 0 {
+            return;
+        }
+        let mut conn = self.redis.conn.clone();
+        let mut invocation = self.fill.prepare_invoke();
+        invocation
+            .key(key)
+            .arg(&self.redis.config.key_prefix)
+            .arg(epoch)
+            .arg(cached.user.id.to_string())
+            .arg(cached.session.id.to_string())
+            .arg(ttl_ms)
+            .arg(self.redis.generation_ttl_ms())
+            .arg(json);
+        let _: Option<i64> = self
+            .redis
+            .call("session fill", async move {
+                invocation.invoke_async(&mut conn).await
+            })
+            .await;
+    }
+}
+
+#[async_trait]
+impl SessionRepository for CachedSessions {
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        self.inner.create_session(session).await
+    }
+
+    async fn validate_session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(Session, User)>> {
+        if !self.redis.usable().await {
+            return self.inner.validate_session(token_hash, now).await;
+        }
+        let key = self.redis.key(&format!("s:{token_hash}"));
+        if let Some(Cached { session, user }) = self.cached(&key).await {
+            // The store's rule, applied to the cached copy: idle and absolute expiry.
+            return Ok(session.is_active_at(now).then_some((session, user)));
+        }
+        // The epoch is read before the database, so that a fill racing with an invalidation
+        // is dropped.
+        let epoch = self.epoch().await;
+        let found = self.inner.validate_session(token_hash, now).await?;
+        if let (Some(epoch), Some((session, user))) = (epoch, &found) {
+            let cached = Cached {
+                session: session.clone(),
+                user: user.clone(),
+            };
+            self.store(&key, epoch, &cached, now).await;
+        }
+        Ok(found)
+    }
+
+    async fn extend_session(
+        &self,
+        id: Uuid,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let extended = self.inner.extend_session(id, expires_at, now).await?;
+        // The cached copy carries the old expiry; the next request reads the new one.
+        self.redis.invalidate(Generation::Session(id)).await;
+        Ok(extended)
+    }
+
+    async fn find_session(&self, id: Uuid) -> StoreResult<Option<Session>> {
+        self.inner.find_session(id).await
+    }
+
+    async fn list_user_sessions(
+        &self,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<Session>> {
+        self.inner.list_user_sessions(user_id, now).await
+    }
+
+    async fn list_sessions(
+        &self,
+        page: PageRequest,
+        now: OffsetDateTime,
+    ) -> StoreResult<Page<Session>> {
+        self.inner.list_sessions(page, now).await
+    }
+
+    async fn delete_session(&self, id: Uuid) -> StoreResult<bool> {
+        let deleted = self.inner.delete_session(id).await;
+        // Even a failed delete may have reached the database.
+        self.redis.invalidate(Generation::Session(id)).await;
+        deleted
+    }
+
+    async fn delete_user_session(&self, user_id: Uuid, id: Uuid) -> StoreResult<bool> {
+        let deleted = self.inner.delete_user_session(user_id, id).await;
+        // Even a failed delete may have reached the database.
+        self.redis.invalidate(Generation::Session(id)).await;
+        deleted
+    }
+
+    async fn delete_user_sessions(&self, user_id: Uuid, keep: Option<Uuid>) -> StoreResult<u64> {
+        let deleted = self.inner.delete_user_sessions(user_id, keep).await;
+        // Even a failed delete may have reached the database.
+        self.redis.invalidate(Generation::User(user_id)).await;
+        deleted
+    }
+}
