@@ -1,7 +1,11 @@
-//! A server for load runs on loopback: yauth (memory backend, email-password, bearer and
-//! api-key) nested under `/api/auth`, and a bare axum handler at `/hello` answering similar JSON
-//! from the same process, so both are measured in one run. It signs a user in before serving and
-//! prints the credentials as shell assignments; `scripts/load.sh` drives it with wrk.
+//! A server for load runs on loopback: yauth (email-password, bearer and api-key) nested under
+//! `/api/auth`, and a bare axum handler at `/hello` answering similar JSON from the same
+//! process, so both are measured in one run. It signs a user in before serving and prints the
+//! credentials as shell assignments; `scripts/load.sh` drives it with wrk.
+//!
+//! `LOAD_BACKEND=memory` (default) or `postgres` (sqlx, on a migrated database provisioned from
+//! `YAUTH_TEST_POSTGRES_URL`; then `/pk` is the bare handler doing one primary-key select on the
+//! same pool), and `LOAD_REDIS_URL` puts the Redis cache in front (with the `redis` feature).
 //!
 //! ```sh
 //! cargo run --release -p yauth --example load_server --features email-password,bearer,api-key
@@ -48,6 +52,44 @@ async fn json(res: axum::response::Response) -> serde_json::Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
+/// The backend named by `LOAD_BACKEND`, and the PostgreSQL pool when there is one.
+async fn backend() -> (yauth::store::Repositories, Option<sqlx::PgPool>) {
+    use yauth::store::DatabaseBackend;
+    match std::env::var("LOAD_BACKEND").as_deref() {
+        Err(_) | Ok("memory") => (InMemoryBackend::new().repositories(), None),
+        #[cfg(feature = "sqlx-pg-backend")]
+        Ok("postgres") => {
+            let url = std::thread::spawn(|| {
+                yauth_test_support::migrated_database(
+                    "yauth_load",
+                    yauth_test_support::Target::Postgres,
+                )
+            })
+            .join()
+            .unwrap()
+            .expect("PostgreSQL is reachable");
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(10)
+                .connect(&url)
+                .await
+                .unwrap();
+            let repos = yauth::backends::sqlx_pg::SqlxPgBackend::from_pool(pool.clone())
+                .repositories();
+            (repos, Some(pool))
+        }
+        Ok(other) => panic!("LOAD_BACKEND={other} is not memory or postgres (with sqlx-pg-backend)"),
+    }
+}
+
+#[derive(Clone)]
+struct Repos(yauth::store::Repositories);
+
+impl yauth::store::DatabaseBackend for Repos {
+    fn repositories(&self) -> yauth::store::Repositories {
+        self.0.clone()
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let mut config = YAuthConfig::new("http://localhost:3000");
@@ -56,7 +98,17 @@ async fn main() {
     config.rate_limits.enabled = false;
     let mut ep = yauth::plugins::email_password::EmailPasswordConfig::default();
     ep.hibp.enabled = false;
-    let yauth = YAuthBuilder::new(InMemoryBackend::new(), config)
+    let (repos, pool) = backend().await;
+    let builder = YAuthBuilder::new(Repos(repos), config);
+    #[cfg(feature = "redis")]
+    let builder = match std::env::var("LOAD_REDIS_URL") {
+        Ok(url) => {
+            let client = yauth::cache::redis::Client::open(url).unwrap();
+            builder.with_redis(client.get_connection_manager().await.unwrap())
+        }
+        Err(_) => builder,
+    };
+    let yauth = builder
         .with_email_sender(LogEmailSender)
         .with_secret_key("load", &[3; 32])
         .with_email_password(ep)
@@ -66,7 +118,8 @@ async fn main() {
         .await
         .expect("valid configuration");
     let state = yauth.state().clone();
-    let mut user = User::new(new_id(), "load@example.com", state.now());
+    let email = format!("load-{}@example.com", new_id().simple());
+    let mut user = User::new(new_id(), &email, state.now());
     user.email_verified = true;
     let credential = PasswordCredential {
         user_id: user.id,
@@ -82,7 +135,7 @@ async fn main() {
         .await
         .unwrap();
     let router = yauth.router();
-    let credentials = format!(r#"{{"email":"load@example.com","password":"{PASSWORD}"}}"#);
+    let credentials = format!(r#"{{"email":"{email}","password":"{PASSWORD}"}}"#);
     let login = call(&router, "POST", "/login", None, &credentials).await;
     let cookie = login
         .headers()
@@ -126,6 +179,28 @@ async fn main() {
             }),
         )
         .nest("/api/auth", router);
+    // The database baseline: one primary-key select of the same user on the same pool.
+    let app = match pool {
+        Some(pool) => {
+            let id = user.id;
+            app.route(
+                "/pk",
+                axum::routing::get(move || {
+                    let pool = pool.clone();
+                    async move {
+                        let row: (uuid::Uuid, String) =
+                            sqlx::query_as("SELECT id, email FROM yauth_users WHERE id = $1")
+                                .bind(id)
+                                .fetch_one(&pool)
+                                .await
+                                .unwrap();
+                        axum::Json(serde_json::json!({ "id": row.0, "email": row.1 }))
+                    }
+                }),
+            )
+        }
+        None => app,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     println!("PORT={port}");

@@ -81,6 +81,9 @@ pub struct Settings {
     pub webhook_allowed_networks: Vec<yauth::client_ip::IpNetwork>,
     /// Accept `http://` webhook URLs (`YAUTH_WEBHOOK_ALLOW_HTTP=on`); `https://` only by default.
     pub webhook_allow_http: bool,
+    /// Redis shared by the replicas, caching validated sessions and counting rate limits
+    /// (`REDIS_URL`, e.g. `redis://127.0.0.1:6379`). Unset: the database does both.
+    pub redis_url: Option<String>,
 }
 
 /// A secret setting, kept out of logs through `{:?}` of the settings.
@@ -152,6 +155,7 @@ impl Settings {
             registration_token: None,
             webhook_allowed_networks: Vec::new(),
             webhook_allow_http: false,
+            redis_url: None,
         }
     }
 
@@ -194,6 +198,7 @@ impl Settings {
         if let Some(base_url) = var("YAUTH_EXAMPLE_BASE_URL") {
             settings.base_url = base_url;
         }
+        settings.redis_url = var("REDIS_URL");
         if let Some(url) = var("DATABASE_URL") {
             settings.database_url = url;
         }
@@ -380,6 +385,15 @@ async fn build(backend: impl DatabaseBackend, settings: &Settings) -> Result<YAu
     email_password.hibp.enabled = false;
     let api_base = format!("{}{API_PREFIX}", settings.base_url.trim_end_matches('/'));
     let mut builder = YAuthBuilder::new(backend, config);
+    if let Some(url) = &settings.redis_url {
+        let client = yauth::cache::redis::Client::open(url.as_str())
+            .map_err(|e| format!("REDIS_URL {url:?}: {e}"))?;
+        let connection = client
+            .get_connection_manager()
+            .await
+            .map_err(|e| format!("REDIS_URL {url:?} does not answer: {e}"))?;
+        builder = builder.with_redis(connection);
+    }
     for (id, key) in settings.keys().await? {
         builder = builder.with_secret_key_base64(id, &key);
     }

@@ -133,10 +133,11 @@ async fn session_of(router: &axum::Router, email: &str) -> Value {
 }
 
 /// The whole flow on the database at `database_url`.
-async fn exercise(database_url: String) {
+async fn exercise(database_url: String, redis_url: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::new();
     settings.database_url = database_url;
+    settings.redis_url = redis_url;
     settings.mail_log = dir.path().join("mail.log");
     settings.key_file = dir.path().join("example.key");
     settings.admin = Some(AdminAccount {
@@ -300,7 +301,7 @@ async fn exercise(database_url: String) {
 async fn full_example_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("example.db").display());
-    exercise(url).await;
+    exercise(url, None).await;
 }
 
 /// `url` with its database name replaced by `database`.
@@ -335,7 +336,20 @@ async fn full_example_on_postgres() {
         .await
         .unwrap();
     // Run the flow in its own task so that a failure still drops the database.
-    let outcome = tokio::spawn(exercise(with_database(&server, &name))).await;
+    // PostgreSQL with the Redis cache, as a deployment of several replicas runs.
+    let redis = yauth_test_support::redis_url();
+    let reachable = match yauth::cache::redis::Client::open(redis.as_str()) {
+        Ok(client) => client.get_multiplexed_async_connection().await.map(drop),
+        Err(error) => Err(error),
+    };
+    let redis = match reachable {
+        Ok(()) => Some(redis),
+        Err(error) => {
+            yauth_test_support::service_missing("Redis", &error.to_string());
+            None
+        }
+    };
+    let outcome = tokio::spawn(exercise(with_database(&server, &name), redis)).await;
     // FORCE: the purge task of the routers may still hold connections.
     admin
         .execute(AssertSqlSafe(format!(
@@ -360,7 +374,7 @@ async fn full_example_on_mysql() {
         .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .await
         .unwrap();
-    let outcome = tokio::spawn(exercise(with_database(&server, &name))).await;
+    let outcome = tokio::spawn(exercise(with_database(&server, &name), None)).await;
     admin
         .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
         .await

@@ -34,6 +34,9 @@ use uuid::Uuid;
 
 use crate::builder::{BuildError, YAuthBuilder};
 
+/// The `redis` crate yauth is built with, to make the [`ConnectionManager`] from.
+pub use redis;
+
 /// Settings of the Redis cache.
 #[derive(Debug, Clone)]
 pub struct RedisConfig {
