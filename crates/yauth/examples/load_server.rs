@@ -73,11 +73,13 @@ async fn backend() -> (yauth::store::Repositories, Option<sqlx::PgPool>) {
                 .connect(&url)
                 .await
                 .unwrap();
-            let repos = yauth::backends::sqlx_pg::SqlxPgBackend::from_pool(pool.clone())
-                .repositories();
+            let repos =
+                yauth::backends::sqlx_pg::SqlxPgBackend::from_pool(pool.clone()).repositories();
             (repos, Some(pool))
         }
-        Ok(other) => panic!("LOAD_BACKEND={other} is not memory or postgres (with sqlx-pg-backend)"),
+        Ok(other) => {
+            panic!("LOAD_BACKEND={other} is not memory or postgres (with sqlx-pg-backend)")
+        }
     }
 }
 
