@@ -243,6 +243,15 @@ impl YAuthBuilder {
         &mut self.repos
     }
 
+    /// Whether the bearer plugin was added already (it keeps the repository it was given).
+    #[cfg(feature = "redis")]
+    pub(crate) fn has_bearer(&self) -> bool {
+        #[cfg(feature = "bearer")]
+        return self.bearer.is_some();
+        #[cfg(not(feature = "bearer"))]
+        false
+    }
+
     pub(crate) fn config(&self) -> &YAuthConfig {
         &self.config
     }

@@ -65,6 +65,8 @@ async fn two_instances(
         apps.push(
             app_on(db, test_config(ORIGIN), generous_ep_config(), move |b| {
                 b.with_redis_config(conn, cfg)
+                    .with_secret_key("k", &[9; 32])
+                    .with_bearer(Default::default())
             })
             .await,
         );
@@ -91,6 +93,84 @@ async fn session(app: &TestApp, cookie: &str) -> Res {
         .cookie(cookie)
         .send(&app.router)
         .await
+}
+
+async fn with_token(app: &TestApp, token: &str) -> Res {
+    req(Method::GET, "/session")
+        .header("authorization", &format!("Bearer {token}"))
+        .send(&app.router)
+        .await
+}
+
+/// An access token of `email` from `POST /token`.
+async fn access_token(app: &TestApp, email: &str) -> String {
+    let r = req(Method::POST, "/token")
+        .json(serde_json::json!({ "email": email, "password": PASSWORD }))
+        .send(&app.router)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The `jti` claim of a JWT (read, not verified: the test only needs the id).
+fn jti_of(token: &str) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    claims["jti"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revoked_access_token_is_refused_by_the_other_instance_at_once() {
+    let Some((a, b, config, observer)) = two_instances(None).await else {
+        return;
+    };
+    let (email, _) = signed_in_user(&a).await;
+    let token = access_token(&a, &email).await;
+    assert_eq!(with_token(&b, &token).await.status, StatusCode::OK);
+    assert_eq!(with_token(&b, &token).await.status, StatusCode::OK);
+    let mut conn = observer.clone();
+    let cached: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}j:*", config.key_prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(cached.len(), 1, "B cached the token's revocation state");
+
+    // Revoked on A (as a logout or a ban does): B refuses it at its next request.
+    let now = a.yauth.state().now();
+    a.yauth
+        .state()
+        .repos()
+        .bearer
+        .as_ref()
+        .unwrap()
+        .revoke_jti(&yauth::entity::JtiRevocation {
+            jti: jti_of(&token),
+            expires_at: now + time::Duration::hours(1),
+            created_at: now,
+        })
+        .await
+        .unwrap();
+    let r = with_token(&b, &token).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
+
+    // A ban on A reaches B's cached copy of the user too.
+    let other = access_token(&a, &email).await;
+    assert_eq!(with_token(&b, &other).await.status, StatusCode::OK);
+    ban(&a, &email).await;
+    let r = with_token(&b, &other).await;
+    assert!(
+        [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&r.status),
+        "{:?}",
+        r.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -314,6 +394,21 @@ async fn rate_limits_count_atomically_in_redis() {
         .await
         .unwrap();
     assert_eq!((again.allowed, again.count), (true, 1));
+}
+
+#[tokio::test]
+async fn redis_must_come_before_bearer() {
+    let Some(conn) = connection(&yauth_test_support::redis_url()).await else {
+        return;
+    };
+    let error = yauth::YAuthBuilder::new(yauth_store::InMemoryBackend::new(), test_config(ORIGIN))
+        .with_secret_key("k", &[9; 32])
+        .with_bearer(Default::default())
+        .with_redis(conn)
+        .build()
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("before with_bearer"), "{error}");
 }
 
 #[tokio::test]

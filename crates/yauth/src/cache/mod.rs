@@ -11,6 +11,9 @@
 //!   next request. A fill that raced with an invalidation (it read the database before the write
 //!   and reaches Redis after it) is dropped: fills check a global epoch that every invalidation
 //!   bumps.
+//! - **Users and token revocations.** Users by id and the revocation state of access tokens
+//!   (the bearer check's two reads) are cached the same way, under the user's and the token's
+//!   generations.
 //! - **Rate limits** are counted in Redis (one atomic script per hit).
 //! - **Failures.** When Redis does not answer within [`RedisConfig::timeout`], the database
 //!   answers instead and the error is logged; no request fails because of Redis. A failed
@@ -21,6 +24,8 @@
 //! The scripts read keys they compute, so the cache needs a standalone Redis (or one shard),
 //! not Redis Cluster.
 
+#[cfg(feature = "bearer")]
+mod bearer;
 mod rate_limits;
 mod sessions;
 mod users;
@@ -80,11 +85,58 @@ impl RedisConfig {
 }
 
 /// Which generation counter an invalidation bumps.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Generation {
     User(Uuid),
     Session(Uuid),
+    #[cfg_attr(not(feature = "bearer"), allow(dead_code))]
+    Jti(String),
 }
+
+impl Generation {
+    /// The counter's key, without the prefix.
+    fn name(&self) -> String {
+        match self {
+            Self::User(id) => format!("gu:{id}"),
+            Self::Session(id) => format!("gs:{id}"),
+            Self::Jti(jti) => format!("gj:{jti}"),
+        }
+    }
+}
+
+/// Answers an entry whose recorded generations (flush, then one per generation key in KEYS[2..])
+/// are all current, without them; deletes it when one moved.
+const LOOKUP: &str = r"
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local expected = {redis.call('GET', ARGV[1] .. 'flush') or '0'}
+for i = 2, #KEYS do expected[i] = redis.call('GET', KEYS[i]) or '0' end
+local pos = 1
+for i = 1, #expected do
+  local bar = string.find(value, '|', pos, true)
+  if not bar or string.sub(value, pos, bar - 1) ~= expected[i] then
+    redis.call('DEL', KEYS[1])
+    return false
+  end
+  pos = bar + 1
+end
+return string.sub(value, pos)
+";
+
+/// Stores an entry under the current generations unless an invalidation happened since the
+/// caller read the epoch (ARGV[2]); keeps the generation keys alive at least as long.
+const FILL: &str = r"
+local p = ARGV[1]
+if (redis.call('GET', p .. 'epoch') or '0') ~= ARGV[2] then return 0 end
+local value = (redis.call('GET', p .. 'flush') or '0') .. '|'
+for i = 2, #KEYS do
+  local g = redis.call('GET', KEYS[i])
+  if g then redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+  value = value .. (g or '0') .. '|'
+end
+redis.call('SET', KEYS[1], value .. ARGV[5], 'PX', ARGV[3])
+return 1
+";
 
 /// Bumps the global epoch (so racing fills are dropped) and one generation, whose key outlives
 /// every entry that can refer to it.
@@ -101,6 +153,8 @@ pub(crate) struct Redis {
     conn: ConnectionManager,
     config: RedisConfig,
     invalidate: redis::Script,
+    lookup: redis::Script,
+    fill: redis::Script,
     /// Set after any failure: an invalidation may have been lost.
     needs_flush: AtomicBool,
 }
@@ -174,12 +228,60 @@ impl Redis {
         flushed.is_some()
     }
 
+    /// The global epoch, read before a database read whose answer will be cached.
+    async fn epoch(&self) -> Option<String> {
+        let mut conn = self.conn.clone();
+        let key = self.key("epoch");
+        let epoch: Option<String> = self
+            .call("epoch", async move {
+                redis::cmd("GET").arg(key).query_async(&mut conn).await
+            })
+            .await?;
+        Some(epoch.unwrap_or_else(|| "0".to_owned()))
+    }
+
+    /// The cached value of `entry` (without prefix) if the generations it was stored under are
+    /// current.
+    async fn lookup(&self, entry: &str, generations: &[Generation]) -> Option<String> {
+        let mut conn = self.conn.clone();
+        let mut invocation = self.lookup.prepare_invoke();
+        invocation.key(self.key(entry));
+        for generation in generations {
+            invocation.key(self.key(&generation.name()));
+        }
+        invocation.arg(&self.config.key_prefix);
+        self.call("lookup", async move {
+            invocation.invoke_async::<Option<String>>(&mut conn).await
+        })
+        .await?
+    }
+
+    /// Caches `value` under `entry` for `session_ttl`, unless the epoch moved since `epoch`.
+    async fn fill(&self, entry: &str, generations: &[Generation], epoch: String, value: String) {
+        let mut conn = self.conn.clone();
+        let mut invocation = self.fill.prepare_invoke();
+        invocation.key(self.key(entry));
+        for generation in generations {
+            invocation.key(self.key(&generation.name()));
+        }
+        let ttl_ms = u64::try_from(self.config.session_ttl.as_millis()).unwrap_or(u64::MAX);
+        invocation
+            .arg(&self.config.key_prefix)
+            .arg(epoch)
+            .arg(ttl_ms)
+            .arg(self.generation_ttl_ms())
+            .arg(value);
+        let _: Option<i64> = self
+            .call(
+                "fill",
+                async move { invocation.invoke_async(&mut conn).await },
+            )
+            .await;
+    }
+
     /// Invalidates what `generation` names, after its database write.
     async fn invalidate(&self, generation: Generation) {
-        let name = match generation {
-            Generation::User(id) => format!("gu:{id}"),
-            Generation::Session(id) => format!("gs:{id}"),
-        };
+        let name = generation.name();
         let mut conn = self.conn.clone();
         let mut invocation = self.invalidate.prepare_invoke();
         invocation
@@ -203,13 +305,26 @@ impl YAuthBuilder {
     }
 
     /// [`with_redis`](Self::with_redis) with explicit settings.
+    ///
+    /// Call it before [`with_bearer`](YAuthBuilder::with_bearer): the bearer plugin keeps the
+    /// repository it is given, and must be given the cached one (the other way round is a build
+    /// error).
     pub fn with_redis_config(mut self, connection: ConnectionManager, config: RedisConfig) -> Self {
         if let Err(message) = config.validate() {
             return self.add_error(BuildError::InvalidConfig(format!("redis: {message}")));
         }
+        if self.has_bearer() {
+            return self.add_error(BuildError::InvalidConfig(
+                "with_redis must come before with_bearer (the bearer plugin keeps the repository \
+                 it is given, and must be given the cached one)"
+                    .into(),
+            ));
+        }
         let redis = Arc::new(Redis {
             conn: connection,
             invalidate: redis::Script::new(INVALIDATE),
+            lookup: redis::Script::new(LOOKUP),
+            fill: redis::Script::new(FILL),
             needs_flush: AtomicBool::new(false),
             config,
         });
@@ -222,6 +337,13 @@ impl YAuthBuilder {
             inner: repos.users.clone(),
             redis: redis.clone(),
         });
+        #[cfg(feature = "bearer")]
+        if let Some(inner) = repos.bearer.clone() {
+            repos.bearer = Some(Arc::new(bearer::CachedRevocations {
+                inner,
+                redis: redis.clone(),
+            }));
+        }
         if redis.config.rate_limits {
             repos.rate_limits = Arc::new(rate_limits::RedisRateLimits::new(
                 repos.rate_limits.clone(),

@@ -88,18 +88,6 @@ impl CachedSessions {
         }
     }
 
-    async fn epoch(&self) -> Option<String> {
-        let mut conn = self.redis.conn.clone();
-        let key = self.redis.key("epoch");
-        let epoch: Option<String> = self
-            .redis
-            .call("epoch", async move {
-                redis::cmd("GET").arg(key).query_async(&mut conn).await
-            })
-            .await?;
-        Some(epoch.unwrap_or_else(|| "0".to_owned()))
-    }
-
     async fn store(&self, key: &str, epoch: String, cached: &Cached, now: OffsetDateTime) {
         let until_expiry = cached
             .session
@@ -158,7 +146,7 @@ impl SessionRepository for CachedSessions {
         }
         // The epoch is read before the database, so that a fill racing with an invalidation
         // is dropped.
-        let epoch = self.epoch().await;
+        let epoch = self.redis.epoch().await;
         let found = self.inner.validate_session(token_hash, now).await?;
         if let (Some(epoch), Some((session, user))) = (epoch, &found) {
             let cached = Cached {

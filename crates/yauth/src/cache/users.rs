@@ -1,4 +1,5 @@
-//! The user repository, invalidating cached sessions of every user it changes.
+//! The user repository: users by id cached, and every change invalidating the user's cached
+//! copies and sessions.
 
 use std::sync::Arc;
 
@@ -24,7 +25,24 @@ impl UserRepository for InvalidatingUsers {
     }
 
     async fn find_user(&self, id: Uuid) -> StoreResult<Option<User>> {
-        self.inner.find_user(id).await
+        if !self.redis.usable().await {
+            return self.inner.find_user(id).await;
+        }
+        let entry = format!("u:{id}");
+        let generations = [Generation::User(id)];
+        if let Some(json) = self.redis.lookup(&entry, &generations).await
+            && let Ok(user) = serde_json::from_str::<User>(&json)
+        {
+            return Ok(Some(user));
+        }
+        let epoch = self.redis.epoch().await;
+        let found = self.inner.find_user(id).await?;
+        if let (Some(epoch), Some(user)) = (epoch, &found)
+            && let Ok(json) = serde_json::to_string(user)
+        {
+            self.redis.fill(&entry, &generations, epoch, json).await;
+        }
+        Ok(found)
     }
 
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
