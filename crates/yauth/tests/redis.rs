@@ -429,3 +429,79 @@ async fn a_bad_redis_configuration_is_refused() {
         .unwrap_err();
     assert!(error.to_string().contains("session_ttl"), "{error}");
 }
+
+fn challenge(key: &str, now: time::OffsetDateTime) -> yauth::entity::Challenge {
+    yauth::entity::Challenge {
+        key: key.to_owned(),
+        value: serde_json::json!({ "state": key }),
+        expires_at: now + time::Duration::minutes(5),
+        created_at: now,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_challenge_is_taken_once_wherever_it_was_stored() {
+    let target = yauth_test_support::redis_url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let proxy = Proxy::start(target).await;
+    let Some(conn) = connection(&proxy.url).await else {
+        return;
+    };
+    let Some(observer) = connection(&yauth_test_support::redis_url()).await else {
+        return;
+    };
+    let cfg = config();
+    let prefix = cfg.key_prefix.clone();
+    let app = app_with(test_config(ORIGIN), ep_config(), move |b| {
+        b.with_redis_config(conn, cfg)
+    })
+    .await;
+    let challenges = app.yauth.state().repos().challenges.clone();
+    let now = app.yauth.state().now();
+
+    // Stored in Redis: 16 concurrent takers, one winner.
+    challenges
+        .put_challenge(&challenge("in-redis", now))
+        .await
+        .unwrap();
+    let mut conn = observer.clone();
+    let stored: Option<String> = redis::cmd("GET")
+        .arg(format!("{prefix}c:in-redis"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(stored.is_some(), "the challenge is in Redis");
+    let takers: Vec<_> = (0..16)
+        .map(|_| {
+            let challenges = challenges.clone();
+            tokio::spawn(async move { challenges.take_challenge("in-redis", now).await.unwrap() })
+        })
+        .collect();
+    let mut won = 0;
+    for taker in takers {
+        won += usize::from(taker.await.unwrap().is_some());
+    }
+    assert_eq!(won, 1, "one taker wins");
+
+    // Stored while Redis is away: the database keeps it, and it is taken once after Redis is
+    // back.
+    proxy.cut();
+    challenges
+        .put_challenge(&challenge("in-db", now))
+        .await
+        .unwrap();
+    proxy.restore();
+    let takers: Vec<_> = (0..16)
+        .map(|_| {
+            let challenges = challenges.clone();
+            tokio::spawn(async move { challenges.take_challenge("in-db", now).await.unwrap() })
+        })
+        .collect();
+    let mut won = 0;
+    for taker in takers {
+        won += usize::from(taker.await.unwrap().is_some());
+    }
+    assert_eq!(won, 1, "one taker wins after the outage too");
+}

@@ -14,7 +14,8 @@
 //! - **Users and token revocations.** Users by id and the revocation state of access tokens
 //!   (the bearer check's two reads) are cached the same way, under the user's and the token's
 //!   generations.
-//! - **Rate limits** are counted in Redis (one atomic script per hit).
+//! - **Rate limits** are counted in Redis (one atomic script per hit), and **challenges**
+//!   (WebAuthn ceremonies, pending MFA sign-ins) live there, taken with `GETDEL`.
 //! - **Failures.** When Redis does not answer within [`RedisConfig::timeout`], the database
 //!   answers instead and the error is logged; no request fails because of Redis. A failed
 //!   invalidation could leave a stale entry behind, so after any failure the first call that
@@ -26,6 +27,7 @@
 
 #[cfg(feature = "bearer")]
 mod bearer;
+mod challenges;
 mod rate_limits;
 mod sessions;
 mod users;
@@ -344,6 +346,10 @@ impl YAuthBuilder {
                 redis: redis.clone(),
             }));
         }
+        repos.challenges = Arc::new(challenges::RedisChallenges {
+            inner: repos.challenges.clone(),
+            redis: redis.clone(),
+        });
         if redis.config.rate_limits {
             repos.rate_limits = Arc::new(rate_limits::RedisRateLimits::new(
                 repos.rate_limits.clone(),
