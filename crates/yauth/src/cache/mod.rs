@@ -17,7 +17,9 @@
 //! - **Rate limits** are counted in Redis (one atomic script per hit), and **challenges**
 //!   (WebAuthn ceremonies, pending MFA sign-ins) live there, taken with `GETDEL`.
 //! - **Failures.** When Redis does not answer within [`RedisConfig::timeout`], the database
-//!   answers instead and the error is logged; no request fails because of Redis. A failed
+//!   answers instead and the error is logged; no request fails because of Redis. After a
+//!   failure Redis is left alone for a second, so an unanswering Redis costs one timeout per
+//!   second, not one per request. A failed
 //!   invalidation could leave a stale entry behind, so after any failure the first call that
 //!   reaches Redis again invalidates every cached session (a global flush generation) before the
 //!   cache is trusted again.
@@ -33,8 +35,8 @@ mod sessions;
 mod users;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 use uuid::Uuid;
@@ -85,6 +87,9 @@ impl RedisConfig {
         Ok(())
     }
 }
+
+/// How long Redis is left alone after a failure before it is tried again.
+const FAILURE_PAUSE: Duration = Duration::from_secs(1);
 
 /// Which generation counter an invalidation bumps.
 #[derive(Debug, Clone)]
@@ -159,6 +164,10 @@ pub(crate) struct Redis {
     fill: redis::Script,
     /// Set after any failure: an invalidation may have been lost.
     needs_flush: AtomicBool,
+    /// Until when (milliseconds since `started`) Redis is not asked after a failure, so that
+    /// an unanswering Redis costs one timeout per pause, not one per request.
+    paused_until_ms: AtomicU64,
+    started: Instant,
 }
 
 impl Redis {
@@ -177,6 +186,9 @@ impl Redis {
     where
         F: std::future::Future<Output = redis::RedisResult<T>>,
     {
+        if self.elapsed_ms() < self.paused_until_ms.load(Ordering::SeqCst) {
+            return None;
+        }
         match tokio::time::timeout(self.config.timeout, work).await {
             Ok(Ok(value)) => Some(value),
             Ok(Err(error)) => {
@@ -190,7 +202,14 @@ impl Redis {
         }
     }
 
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
     fn failed(&self, what: &'static str, error: &str) {
+        let pause = u64::try_from(FAILURE_PAUSE.as_millis()).unwrap_or(u64::MAX);
+        self.paused_until_ms
+            .store(self.elapsed_ms().saturating_add(pause), Ordering::SeqCst);
         if !self.needs_flush.swap(true, Ordering::SeqCst) {
             tracing::warn!(
                 operation = what,
@@ -328,6 +347,8 @@ impl YAuthBuilder {
             lookup: redis::Script::new(LOOKUP),
             fill: redis::Script::new(FILL),
             needs_flush: AtomicBool::new(false),
+            paused_until_ms: AtomicU64::new(0),
+            started: Instant::now(),
             config,
         });
         let repos = self.repositories_mut();
