@@ -84,7 +84,13 @@ impl BearerRepository for CachedRevocations {
         if let Some(epoch) = epoch {
             let value = if revoked { "1" } else { "0" };
             self.redis
-                .fill(&entry, &generations, epoch, value.to_owned())
+                .fill(
+                    &entry,
+                    &generations,
+                    epoch,
+                    value.to_owned(),
+                    self.redis.config.session_ttl,
+                )
                 .await;
         }
         Ok(revoked)

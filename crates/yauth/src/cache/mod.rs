@@ -277,15 +277,27 @@ impl Redis {
         .await?
     }
 
-    /// Caches `value` under `entry` for `session_ttl`, unless the epoch moved since `epoch`.
-    async fn fill(&self, entry: &str, generations: &[Generation], epoch: String, value: String) {
+    /// Caches `value` under `entry` for `ttl` (at most `session_ttl`), unless the epoch moved
+    /// since `epoch`. The stored value is the generations, each followed by `|`, then `value`.
+    async fn fill(
+        &self,
+        entry: &str,
+        generations: &[Generation],
+        epoch: String,
+        value: String,
+        ttl: Duration,
+    ) {
+        let ttl = ttl.min(self.config.session_ttl);
+        if ttl.is_zero() {
+            return;
+        }
         let mut conn = self.conn.clone();
         let mut invocation = self.fill.prepare_invoke();
         invocation.key(self.key(entry));
         for generation in generations {
             invocation.key(self.key(&generation.name()));
         }
-        let ttl_ms = u64::try_from(self.config.session_ttl.as_millis()).unwrap_or(u64::MAX);
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         invocation
             .arg(&self.config.key_prefix)
             .arg(epoch)

@@ -27,22 +27,6 @@ end
 return value
 ";
 
-/// Stores an entry under the current generations, unless an invalidation happened since the
-/// caller read the epoch (ARGV[2]) before its database read; keeps the generation keys alive
-/// at least as long as the entry.
-const FILL: &str = r"
-local p = ARGV[1]
-if (redis.call('GET', p .. 'epoch') or '0') ~= ARGV[2] then return 0 end
-local ug_key, sg_key = p .. 'gu:' .. ARGV[3], p .. 'gs:' .. ARGV[4]
-local flush = redis.call('GET', p .. 'flush') or '0'
-local ug = redis.call('GET', ug_key) or '0'
-local sg = redis.call('GET', sg_key) or '0'
-if ug ~= '0' then redis.call('PEXPIRE', ug_key, ARGV[6]) end
-if sg ~= '0' then redis.call('PEXPIRE', sg_key, ARGV[6]) end
-redis.call('SET', KEYS[1], flush .. '|' .. ug .. '|' .. sg .. '|' .. ARGV[3] .. '|' .. ARGV[4] .. '|' .. ARGV[7], 'PX', ARGV[5])
-return 1
-";
-
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Cached {
     session: Session,
@@ -54,7 +38,6 @@ pub(crate) struct CachedSessions {
     inner: Arc<dyn SessionRepository>,
     redis: Arc<Redis>,
     lookup: redis::Script,
-    fill: redis::Script,
 }
 
 impl CachedSessions {
@@ -63,7 +46,6 @@ impl CachedSessions {
             inner,
             redis,
             lookup: redis::Script::new(LOOKUP),
-            fill: redis::Script::new(FILL),
         }
     }
 
@@ -77,7 +59,7 @@ impl CachedSessions {
                 invocation.invoke_async::<Option<String>>(&mut conn).await
             })
             .await??;
-        // The value is five generation fields, then the JSON.
+        // The value is the flush and the two generations, the user and session ids, the JSON.
         let json = value.splitn(6, '|').nth(5)?;
         match serde_json::from_str(json) {
             Ok(cached) => Some(cached),
@@ -88,39 +70,29 @@ impl CachedSessions {
         }
     }
 
-    async fn store(&self, key: &str, epoch: String, cached: &Cached, now: OffsetDateTime) {
+    /// Caches a validated session under the generations of its user and itself, until its
+    /// expiry at the latest. The value starts with both ids, which [`LOOKUP`] reads.
+    async fn store(&self, entry: &str, epoch: String, cached: &Cached, now: OffsetDateTime) {
         let until_expiry = cached
             .session
             .expires_at
             .min(cached.session.absolute_expires_at)
             - now;
-        let Ok(until_expiry) = std::time::Duration::try_from(until_expiry) else {
+        let (Ok(ttl), Ok(json)) = (
+            std::time::Duration::try_from(until_expiry),
+            serde_json::to_string(cached),
+        ) else {
             return;
         };
-        let ttl = until_expiry.min(self.redis.config.session_ttl);
-        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
-        let Ok(json) = serde_json::to_string(cached) else {
-            return;
-        };
-        if ttl_ms == 0 {
-            return;
-        }
-        let mut conn = self.redis.conn.clone();
-        let mut invocation = self.fill.prepare_invoke();
-        invocation
-            .key(key)
-            .arg(&self.redis.config.key_prefix)
-            .arg(epoch)
-            .arg(cached.user.id.to_string())
-            .arg(cached.session.id.to_string())
-            .arg(ttl_ms)
-            .arg(self.redis.generation_ttl_ms())
-            .arg(json);
-        let _: Option<i64> = self
-            .redis
-            .call("session fill", async move {
-                invocation.invoke_async(&mut conn).await
-            })
+        let (user_id, session_id) = (cached.user.id, cached.session.id);
+        self.redis
+            .fill(
+                entry,
+                &[Generation::User(user_id), Generation::Session(session_id)],
+                epoch,
+                format!("{user_id}|{session_id}|{json}"),
+                ttl,
+            )
             .await;
     }
 }
@@ -139,8 +111,8 @@ impl SessionRepository for CachedSessions {
         if !self.redis.usable().await {
             return self.inner.validate_session(token_hash, now).await;
         }
-        let key = self.redis.key(&format!("s:{token_hash}"));
-        if let Some(Cached { session, user }) = self.cached(&key).await {
+        let entry = format!("s:{token_hash}");
+        if let Some(Cached { session, user }) = self.cached(&self.redis.key(&entry)).await {
             // The store's rule, applied to the cached copy: idle and absolute expiry.
             return Ok(session.is_active_at(now).then_some((session, user)));
         }
@@ -153,7 +125,7 @@ impl SessionRepository for CachedSessions {
                 session: session.clone(),
                 user: user.clone(),
             };
-            self.store(&key, epoch, &cached, now).await;
+            self.store(&entry, epoch, &cached, now).await;
         }
         Ok(found)
     }

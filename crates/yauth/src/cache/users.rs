@@ -40,7 +40,15 @@ impl UserRepository for InvalidatingUsers {
         if let (Some(epoch), Some(user)) = (epoch, &found)
             && let Ok(json) = serde_json::to_string(user)
         {
-            self.redis.fill(&entry, &generations, epoch, json).await;
+            self.redis
+                .fill(
+                    &entry,
+                    &generations,
+                    epoch,
+                    json,
+                    self.redis.config.session_ttl,
+                )
+                .await;
         }
         Ok(found)
     }

@@ -290,6 +290,19 @@ pub async fn audit_of(app: &TestApp, user_id: uuid::Uuid) -> (Vec<String>, Optio
     )
 }
 
+/// The event types of the newest audit rows, whoever they are about.
+pub async fn audit_event_types(app: &TestApp) -> Vec<String> {
+    let page = app
+        .yauth
+        .state()
+        .repos()
+        .audit
+        .list_audit(&yauth::store::AuditQuery::default())
+        .await
+        .unwrap();
+    page.items.into_iter().map(|e| e.event_type).collect()
+}
+
 /// Waits for background email tasks.
 pub async fn settle() {
     for _ in 0..20 {

@@ -12,8 +12,9 @@
 //! - Failures are retried with exponential backoff and jitter up to `max_retries`, then the
 //!   delivery is dead-lettered (`failed`). The history is on `GET /webhooks/{id}`, and
 //!   `POST /webhooks/{id}/deliveries/{delivery_id}/redeliver` sends one again.
-//! - Requests are signed the Standard Webhooks way ([`signing`](self)), and go only to
-//!   destinations the SSRF guard allows ([`destination`](self)): no redirects, bounded time.
+//! - Requests are signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
+//!   `webhook-signature`), and go only to destinations the SSRF guard allows, connecting to the
+//!   addresses it checked: no redirects, bounded time. `docs/webhooks.md` has the details.
 
 mod config;
 mod delivery;
