@@ -371,4 +371,12 @@ impl<D: Dialect> DatabaseBackend for DieselBackend<D> {
     fn repositories(&self) -> Repositories {
         Repositories::all(&self.store)
     }
+
+    fn db_system(&self) -> &'static str {
+        match D::KIND {
+            Kind::Postgres => "postgresql",
+            Kind::Mysql => "mysql",
+            Kind::Sqlite => "sqlite",
+        }
+    }
 }

@@ -252,4 +252,8 @@ impl DatabaseBackend for DieselLibsqlBackend {
     fn repositories(&self) -> Repositories {
         self.inner.repositories()
     }
+
+    fn db_system(&self) -> &'static str {
+        "sqlite"
+    }
 }

@@ -104,6 +104,15 @@ impl DatabaseBackend for SeaOrmBackend {
     fn repositories(&self) -> Repositories {
         Repositories::all(&self.db)
     }
+
+    fn db_system(&self) -> &'static str {
+        match self.db.conn.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "postgresql",
+            sea_orm::DbBackend::MySql => "mysql",
+            sea_orm::DbBackend::Sqlite => "sqlite",
+            _ => "other_sql",
+        }
+    }
 }
 
 /// Defines a dialect-named backend over [`SeaOrmBackend`].
@@ -128,6 +137,10 @@ macro_rules! dialect_backend {
         impl yauth_store::DatabaseBackend for $name {
             fn repositories(&self) -> yauth_store::Repositories {
                 self.0.repositories()
+            }
+
+            fn db_system(&self) -> &'static str {
+                self.0.db_system()
             }
         }
 

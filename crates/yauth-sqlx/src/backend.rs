@@ -44,6 +44,14 @@ macro_rules! backend {
             fn repositories(&self) -> yauth_store::Repositories {
                 yauth_store::Repositories::all(&self.store)
             }
+
+            fn db_system(&self) -> &'static str {
+                match stringify!($d) {
+                    "pg" => "postgresql",
+                    "mysql" => "mysql",
+                    _ => "sqlite",
+                }
+            }
         }
     };
 }

@@ -13,6 +13,12 @@ use crate::{StoreError, StoreResult};
 pub trait DatabaseBackend: Send + Sync + 'static {
     /// The repositories, sharing the backend's pool or state.
     fn repositories(&self) -> Repositories;
+
+    /// The database, as OpenTelemetry's `db.system.name` names it (`postgresql`, `mysql`,
+    /// `sqlite`), for the spans of storage calls. `other_sql` unless the backend says.
+    fn db_system(&self) -> &'static str {
+        "other_sql"
+    }
 }
 
 /// Every repository of a backend. Cloning is cheap (reference counts).

@@ -234,7 +234,13 @@ impl YAuthState {
 /// key) in plugin order. On success the request gets an [`AuthUser`] extension; otherwise 401.
 pub async fn require_auth(State(state): State<YAuthState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
+    #[cfg(feature = "telemetry")]
+    let started = std::time::Instant::now();
     let outcome = authenticate(&state, &parts).await;
+    #[cfg(feature = "telemetry")]
+    state
+        .metrics()
+        .session_check(started.elapsed(), check_outcome(&outcome));
     match outcome {
         Ok(Some(Authenticated {
             user,
@@ -262,6 +268,19 @@ pub async fn require_auth(State(state): State<YAuthState>, req: Request, next: N
             }
             response
         }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+fn check_outcome(
+    outcome: &Result<Option<Authenticated>, Rejected>,
+) -> crate::telemetry::CheckOutcome {
+    use crate::telemetry::CheckOutcome;
+    match outcome {
+        Ok(Some(found)) => CheckOutcome::Authenticated(found.user.auth_method),
+        Ok(None) => CheckOutcome::Anonymous,
+        Err(rejected) if rejected.error.status().is_server_error() => CheckOutcome::Error,
+        Err(_) => CheckOutcome::Refused,
     }
 }
 

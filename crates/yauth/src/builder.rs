@@ -155,13 +155,18 @@ pub struct YAuthBuilder {
     oidc: Option<Arc<crate::plugins::oidc::Provider>>,
     errors: Vec<BuildError>,
     schema_check: bool,
+    #[cfg(feature = "telemetry")]
+    pub(crate) meter: Option<opentelemetry::metrics::Meter>,
 }
 
 impl YAuthBuilder {
     /// Starts a builder over `backend` with `config`.
     pub fn new(backend: impl DatabaseBackend, config: YAuthConfig) -> Self {
         Self {
+            #[cfg(not(feature = "telemetry"))]
             repos: backend.repositories(),
+            #[cfg(feature = "telemetry")]
+            repos: crate::telemetry::traced(backend.repositories(), backend.db_system()),
             config,
             clock: Arc::new(SystemClock),
             email: None,
@@ -177,6 +182,8 @@ impl YAuthBuilder {
             oidc: None,
             errors: Vec::new(),
             schema_check: true,
+            #[cfg(feature = "telemetry")]
+            meter: None,
         }
     }
 
@@ -357,6 +364,12 @@ impl YAuthBuilder {
             plugins,
             authenticators,
             key_ring,
+            #[cfg(feature = "telemetry")]
+            metrics: crate::telemetry::Metrics::new(
+                &self
+                    .meter
+                    .unwrap_or_else(|| opentelemetry::global::meter(crate::telemetry::SCOPE)),
+            ),
             #[cfg(feature = "bearer")]
             tokens,
             #[cfg(feature = "account-lockout")]
@@ -510,6 +523,8 @@ fn assemble(state: &YAuthState) -> (Router, OpenApi) {
         .merge(public)
         .merge(protected)
         .split_for_parts();
+    #[cfg(feature = "telemetry")]
+    let router = router.layer(axum::middleware::from_fn(crate::telemetry::trace_request));
     crate::openapi::finish(&mut openapi, state);
     (router, openapi)
 }

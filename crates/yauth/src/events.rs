@@ -568,8 +568,16 @@ impl YAuthState {
         if let Err(error) = self.repos().audit.append_audit(&entry).await {
             tracing::error!(%error, event = event.event_type(), "audit log write failed");
         }
+        let answer = self.offer_to_plugins(&event, ctx).await;
+        #[cfg(feature = "telemetry")]
+        self.metrics().event(&event, &answer);
+        answer
+    }
+
+    /// The first answer other than `Continue`, plugin by plugin.
+    async fn offer_to_plugins(&self, event: &AuthEvent, ctx: &EventContext) -> EventResponse {
         for plugin in self.plugins() {
-            let answer = plugin.on_event(&event, ctx, self).await;
+            let answer = plugin.on_event(event, ctx, self).await;
             if answer != EventResponse::Continue {
                 tracing::info!(
                     plugin = plugin.name(),

@@ -91,6 +91,8 @@ mod rate_limit;
 pub mod routes;
 mod session;
 mod state;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;
 
 pub use auth::{AuthMethod, AuthUser, RequireAdmin, RequireScope, Scope};
 pub use builder::{BuildError, PluginId, YAuth, YAuthBuilder};

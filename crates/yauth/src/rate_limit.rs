@@ -32,6 +32,8 @@ impl YAuthState {
         if decision.allowed {
             Ok(())
         } else {
+            #[cfg(feature = "telemetry")]
+            self.metrics().rate_limited(operation);
             let wait = decision.retry_after(now).whole_seconds().max(1);
             Err(ApiError::too_many_requests(
                 u64::try_from(wait).unwrap_or(1),

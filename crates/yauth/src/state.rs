@@ -26,6 +26,9 @@ pub(crate) struct Inner {
     pub plugins: Vec<Arc<dyn YAuthPlugin>>,
     pub authenticators: Vec<Arc<dyn Authenticator>>,
     pub key_ring: Option<Arc<KeyRing>>,
+    /// The instruments of the `telemetry` feature.
+    #[cfg(feature = "telemetry")]
+    pub metrics: crate::telemetry::Metrics,
     /// The token service, when the bearer plugin is enabled.
     #[cfg(feature = "bearer")]
     pub tokens: Option<Arc<crate::plugins::bearer::Tokens>>,
@@ -58,6 +61,11 @@ impl YAuthState {
     /// The storage repositories.
     pub fn repos(&self) -> &Repositories {
         &self.inner.repos
+    }
+
+    #[cfg(feature = "telemetry")]
+    pub(crate) fn metrics(&self) -> &crate::telemetry::Metrics {
+        &self.inner.metrics
     }
 
     /// The configuration.

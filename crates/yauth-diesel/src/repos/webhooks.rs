@@ -289,6 +289,17 @@ impl<D: Dialect> WebhookRepository for Store<D> {
         .await
     }
 
+    async fn count_queued_deliveries(&self, webhook_id: Option<Uuid>) -> StoreResult<u64> {
+        const QUEUED: &str = "SELECT COUNT(*) AS n FROM {p}webhook_deliveries \
+                              WHERE status IN ('pending', 'in_flight')";
+        let query = match webhook_id {
+            Some(id) => self.q(&format!("{QUEUED} AND webhook_id = ?")).uuid(id),
+            None => self.q(QUEUED),
+        };
+        let n: Option<Count> = self.opt(query).await?;
+        Ok(n.map_or(0, |c| c.0 as u64))
+    }
+
     async fn list_deliveries(
         &self,
         webhook_id: Uuid,

@@ -263,6 +263,18 @@ impl WebhookRepository for Db {
             .transpose()
     }
 
+    async fn count_queued_deliveries(&self, webhook_id: Option<Uuid>) -> StoreResult<u64> {
+        let mut q = self.select(wd::Entity);
+        q.and_where(Expr::col(wd::Column::Status).is_in([
+            DeliveryStatus::Pending.as_str(),
+            DeliveryStatus::InFlight.as_str(),
+        ]));
+        if let Some(id) = webhook_id {
+            q.and_where(Expr::col(wd::Column::WebhookId).eq(id));
+        }
+        self.count(q).await
+    }
+
     async fn list_deliveries(
         &self,
         webhook_id: Uuid,

@@ -204,6 +204,22 @@ macro_rules! webhooks {
                     entity(row)
                 }
 
+                async fn count_queued_deliveries(&self, webhook_id: Option<Uuid>) -> StoreResult<u64> {
+                    let n = match webhook_id {
+                        Some(id) => sql!($d, query_scalar, [c::uuid(id)],
+                            pg: r#"SELECT COUNT(*) AS "n!" FROM yauth_webhook_deliveries WHERE status IN ('pending', 'in_flight') AND webhook_id = $1"#,
+                            mysql: r#"SELECT COUNT(*) AS "n!" FROM yauth_webhook_deliveries WHERE status IN ('pending', 'in_flight') AND webhook_id = ?"#,
+                            sqlite: r#"SELECT COUNT(*) AS "n!" FROM yauth_webhook_deliveries WHERE status IN ('pending', 'in_flight') AND webhook_id = ?1"#)
+                        .fetch_one(&self.pool).await.map_err(db_err)?,
+                        None => sql!($d, query_scalar, [],
+                            pg: r#"SELECT COUNT(*) AS "n!" FROM yauth_webhook_deliveries WHERE status IN ('pending', 'in_flight') -- postgres"#,
+                            mysql: r#"SELECT COUNT(*) AS "n!" FROM yauth_webhook_deliveries WHERE status IN ('pending', 'in_flight') -- mysql"#,
+                            sqlite: r#"SELECT COUNT(*) AS "n!" FROM yauth_webhook_deliveries WHERE status IN ('pending', 'in_flight') -- sqlite"#)
+                        .fetch_one(&self.pool).await.map_err(db_err)?,
+                    };
+                    Ok(count(n))
+                }
+
                 async fn list_deliveries(
                     &self,
                     webhook_id: Uuid,

@@ -220,6 +220,7 @@ macro_rules! conformance_tests {
             webhooks::webhooks_complete_retry,
             webhooks::webhooks_complete_give_up,
             webhooks::webhooks_find_delivery,
+            webhooks::webhooks_count_queued,
             webhooks::webhooks_user_delete_cascades,
             webhooks::webhooks_outbox_claim_race,
             oidc::oidc_nonce_create_and_find,

@@ -77,4 +77,8 @@ impl DatabaseBackend for InMemoryBackend {
     fn repositories(&self) -> Repositories {
         Repositories::all(&self.store)
     }
+
+    fn db_system(&self) -> &'static str {
+        "memory"
+    }
 }

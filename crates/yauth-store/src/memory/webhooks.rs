@@ -146,6 +146,16 @@ impl WebhookRepository for MemoryStore {
         Ok(self.state.read().deliveries.get(&id).cloned())
     }
 
+    async fn count_queued_deliveries(&self, webhook_id: Option<Uuid>) -> StoreResult<u64> {
+        let st = self.state.read();
+        Ok(st
+            .deliveries
+            .values()
+            .filter(|d| webhook_id.is_none_or(|id| d.webhook_id == id))
+            .filter(|d| matches!(d.status, DeliveryStatus::Pending | DeliveryStatus::InFlight))
+            .count() as u64)
+    }
+
     async fn list_deliveries(
         &self,
         webhook_id: Uuid,

@@ -97,6 +97,10 @@ pub trait WebhookRepository: Send + Sync {
     /// The delivery with this id.
     async fn find_delivery(&self, id: Uuid) -> StoreResult<Option<WebhookDelivery>>;
 
+    /// How many deliveries are still to be made (`pending` or `in_flight`), of `webhook_id` or,
+    /// with `None`, of every webhook: the outbox's depth.
+    async fn count_queued_deliveries(&self, webhook_id: Option<Uuid>) -> StoreResult<u64>;
+
     /// The newest `limit` deliveries of a webhook, newest first.
     async fn list_deliveries(
         &self,

@@ -317,6 +317,43 @@ pub async fn webhooks_complete_give_up(repos: Repositories) {
     assert_eq!(failed.duration_ms, Some(3400));
 }
 
+/// The queue counts pending and in-flight deliveries, per webhook and over all of them; a
+/// delivered or dead-lettered one leaves it.
+pub async fn webhooks_count_queued(repos: Repositories) {
+    let hook = owned_webhook(&repos).await;
+    let other = owned_webhook(&repos).await;
+    let rows: Vec<WebhookDelivery> = (0..3).map(|_| delivery(hook.id, NEVER_DUE)).collect();
+    for row in &rows {
+        enqueue(&repos, row).await;
+    }
+    enqueue(&repos, &delivery(other.id, NEVER_DUE)).await;
+    let queued = |id| {
+        let repos = repos.clone();
+        async move {
+            repo(&repos)
+                .count_queued_deliveries(id)
+                .await
+                .expect("count_queued_deliveries")
+        }
+    };
+    assert_eq!(queued(Some(hook.id)).await, 3, "three pending");
+    assert!(queued(None).await >= 4, "every webhook's deliveries count");
+    complete(&repos, rows[0].id, outcome(true, None), now()).await;
+    complete(&repos, rows[1].id, outcome(false, None), now()).await;
+    let retry_at = NEVER_DUE + Duration::minutes(5);
+    complete(&repos, rows[2].id, outcome(false, Some(retry_at)), now()).await;
+    assert_eq!(
+        queued(Some(hook.id)).await,
+        1,
+        "delivered and dead-lettered leave the queue; a retry stays"
+    );
+    assert_eq!(
+        queued(Some(new_id())).await,
+        0,
+        "an unknown webhook has none"
+    );
+}
+
 /// `find_delivery` finds a delivery by id with every field, and nothing for unknown ids.
 pub async fn webhooks_find_delivery(repos: Repositories) {
     let hook = owned_webhook(&repos).await;

@@ -47,6 +47,11 @@ pub(crate) async fn run(inner: Arc<Inner>, state: YAuthState) {
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "claiming webhook deliveries failed"),
         }
+        #[cfg(feature = "telemetry")]
+        match inner.repo.count_queued_deliveries(None).await {
+            Ok(depth) => state.metrics().webhook_queue_depth(depth),
+            Err(error) => tracing::warn!(%error, "counting queued webhook deliveries failed"),
+        }
         tokio::select! {
             () = tokio::time::sleep(inner.config.poll_interval) => {}
             () = inner.wake.notified() => {}
@@ -111,6 +116,14 @@ async fn attempt(inner: Arc<Inner>, state: YAuthState, delivery: WebhookDelivery
         duration_ms = outcome.duration_ms,
         "webhook delivery attempted"
     );
+    #[cfg(feature = "telemetry")]
+    state
+        .metrics()
+        .webhook_delivery(match (outcome.success, outcome.retry_at) {
+            (true, _) => crate::telemetry::DeliveryResult::Delivered,
+            (false, Some(_)) => crate::telemetry::DeliveryResult::Retrying,
+            (false, None) => crate::telemetry::DeliveryResult::DeadLettered,
+        });
     if let Err(error) = inner
         .repo
         .complete_delivery(delivery.id, &outcome, state.now())
