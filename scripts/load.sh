@@ -6,6 +6,7 @@
 #
 #   MODES="memory postgres postgres+redis"   (default: all three)
 #   DURATION=10s                              (per workload)
+#   EXTRA_FEATURES=telemetry                  (more yauth features compiled in, e.g. to see their cost)
 # postgres provisions a migrated database from YAUTH_TEST_POSTGRES_URL; +redis uses
 # YAUTH_TEST_REDIS_URL (default redis://127.0.0.1:6379).
 set -euo pipefail
@@ -14,7 +15,7 @@ duration="${DURATION:-10s}"
 modes="${MODES:-memory postgres postgres+redis}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 cargo build --release -q -p yauth --example load_server \
-  --features email-password,bearer,api-key,sqlx-pg-backend,redis
+  --features "email-password,bearer,api-key,sqlx-pg-backend,redis${EXTRA_FEATURES:+,$EXTRA_FEATURES}"
 target="${CARGO_TARGET_DIR:-target}"
 redis_url="${YAUTH_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 

@@ -121,6 +121,8 @@ impl YAuthState {
         jar: CookieJar,
     ) -> Result<LoginOutcome, ApiError> {
         if user.is_banned_at(self.now()) {
+            #[cfg(feature = "telemetry")]
+            self.metrics().login_failed("account_banned");
             return Err(ApiError::forbidden(
                 "account_banned",
                 "This account is banned.",

@@ -280,10 +280,12 @@ async fn logins_session_checks_and_rate_limit_refusals_are_counted() {
         login(&app, &unique_email(), PASSWORD).await.status,
         StatusCode::UNAUTHORIZED
     );
-    // The fourth attempt from this client is the last the limit lets through.
+    // The fourth attempt from this client is the last the limit lets through: the right
+    // password of a banned account.
+    ban(&app, &email).await;
     assert_eq!(
-        login(&app, &email, "wrong-password-number-2").await.status,
-        StatusCode::UNAUTHORIZED
+        login(&app, &email, PASSWORD).await.status,
+        StatusCode::FORBIDDEN
     );
     for _ in 0..2 {
         let r = login(&app, &email, PASSWORD).await;
@@ -306,7 +308,17 @@ async fn logins_session_checks_and_rate_limit_refusals_are_counted() {
                 ("yauth.login.reason", "invalid_password")
             ]
         ),
-        2
+        1
+    );
+    assert_eq!(
+        meters.count(
+            names::LOGINS,
+            &[
+                (outcome, "failed"),
+                ("yauth.login.reason", "account_banned")
+            ]
+        ),
+        1
     );
     assert_eq!(
         meters.count(

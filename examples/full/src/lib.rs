@@ -5,6 +5,8 @@
 //! `migrations/full/<dialect>`), creates the admin account if asked to and returns the router with
 //! the API under `/api/auth`. `main.rs` only serves it; the tests drive the same router.
 
+pub mod telemetry;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;

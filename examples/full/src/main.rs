@@ -3,14 +3,11 @@
 
 use std::net::SocketAddr;
 
-use tracing_subscriber::EnvFilter;
-use yauth_example_full::{API_PREFIX, Error, Settings, app};
+use yauth_example_full::{API_PREFIX, Error, Settings, app, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    let otlp = telemetry::init()?;
     let settings = Settings::from_env()?;
     let app = app(&settings).await?;
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
@@ -33,5 +30,9 @@ async fn main() -> Result<(), Error> {
     .await?;
     // Only now: `app.yauth` runs the purge of expired rows for as long as the server serves.
     drop(app);
+    // Flushes what is buffered; the exporters send on this runtime, so not from its thread.
+    if let Some(otlp) = otlp {
+        tokio::task::spawn_blocking(move || otlp.shutdown()).await??;
+    }
     Ok(())
 }

@@ -115,13 +115,22 @@ impl Metrics {
                     KeyValue::new("yauth.login.method", *method),
                 ]
             }
-            (AuthEvent::LoginFailed { reason, .. }, _) => [
-                KeyValue::new("yauth.login.outcome", "failed"),
-                KeyValue::new("yauth.login.reason", *reason),
-            ],
+            (AuthEvent::LoginFailed { reason, .. }, _) => return self.login_failed(reason),
             _ => return,
         };
         self.logins.add(1, &attributes);
+    }
+
+    /// Counts a sign-in refused for `reason`, also where no event reports it (a banned
+    /// account's valid credentials).
+    pub(crate) fn login_failed(&self, reason: &'static str) {
+        self.logins.add(
+            1,
+            &[
+                KeyValue::new("yauth.login.outcome", "failed"),
+                KeyValue::new("yauth.login.reason", reason),
+            ],
+        );
     }
 
     pub(crate) fn session_check(&self, took: Duration, outcome: CheckOutcome) {
