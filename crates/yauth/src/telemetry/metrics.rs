@@ -1,11 +1,15 @@
 //! The metrics yauth records, through the OpenTelemetry metrics API.
 
+#[cfg(feature = "webhooks")]
 use std::sync::Arc;
+#[cfg(feature = "webhooks")]
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{Counter, Histogram, Meter, ObservableGauge};
+#[cfg(feature = "webhooks")]
+use opentelemetry::metrics::ObservableGauge;
+use opentelemetry::metrics::{Counter, Histogram, Meter};
 
 use crate::auth::AuthMethod;
 use crate::events::{AuthEvent, EventResponse};
@@ -42,10 +46,16 @@ pub(crate) struct Metrics {
     logins: Counter<u64>,
     session_checks: Histogram<f64>,
     rate_limit_refusals: Counter<u64>,
-    webhook_deliveries: Counter<u64>,
-    webhook_queue_depth: Arc<AtomicU64>,
+    #[cfg(feature = "webhooks")]
+    webhooks: WebhookInstruments,
+}
+
+#[cfg(feature = "webhooks")]
+struct WebhookInstruments {
+    deliveries: Counter<u64>,
+    queue_depth: Arc<AtomicU64>,
     // Kept so that its callback stays registered.
-    _webhook_queue_gauge: ObservableGauge<u64>,
+    _queue_gauge: ObservableGauge<u64>,
 }
 
 /// What the authentication check of a protected route concluded.
@@ -58,6 +68,7 @@ pub(crate) enum CheckOutcome {
 }
 
 /// What became of one webhook delivery attempt.
+#[cfg(feature = "webhooks")]
 #[derive(Clone, Copy)]
 pub(crate) enum DeliveryResult {
     Delivered,
@@ -67,8 +78,6 @@ pub(crate) enum DeliveryResult {
 
 impl Metrics {
     pub(crate) fn new(meter: &Meter) -> Self {
-        let webhook_queue_depth = Arc::new(AtomicU64::new(0));
-        let depth = webhook_queue_depth.clone();
         Self {
             logins: meter
                 .u64_counter(names::LOGINS)
@@ -86,18 +95,8 @@ impl Metrics {
                 .with_description("Requests refused by a rate limit")
                 .with_unit("{request}")
                 .build(),
-            webhook_deliveries: meter
-                .u64_counter(names::WEBHOOK_DELIVERIES)
-                .with_description("Webhook delivery attempts by outcome")
-                .with_unit("{delivery}")
-                .build(),
-            webhook_queue_depth,
-            _webhook_queue_gauge: meter
-                .u64_observable_gauge(names::WEBHOOK_QUEUE_DEPTH)
-                .with_description("Webhook deliveries waiting in the outbox")
-                .with_unit("{delivery}")
-                .with_callback(move |observer| observer.observe(depth.load(Ordering::Relaxed), &[]))
-                .build(),
+            #[cfg(feature = "webhooks")]
+            webhooks: WebhookInstruments::new(meter),
         }
     }
 
@@ -165,18 +164,43 @@ impl Metrics {
         );
     }
 
+    #[cfg(feature = "webhooks")]
     pub(crate) fn webhook_delivery(&self, result: DeliveryResult) {
         let outcome = match result {
             DeliveryResult::Delivered => "delivered",
             DeliveryResult::Retrying => "retrying",
             DeliveryResult::DeadLettered => "dead_lettered",
         };
-        self.webhook_deliveries
+        self.webhooks
+            .deliveries
             .add(1, &[KeyValue::new("yauth.webhook.outcome", outcome)]);
     }
 
+    #[cfg(feature = "webhooks")]
     pub(crate) fn webhook_queue_depth(&self, depth: u64) {
-        self.webhook_queue_depth.store(depth, Ordering::Relaxed);
+        self.webhooks.queue_depth.store(depth, Ordering::Relaxed);
+    }
+}
+
+#[cfg(feature = "webhooks")]
+impl WebhookInstruments {
+    fn new(meter: &Meter) -> Self {
+        let queue_depth = Arc::new(AtomicU64::new(0));
+        let depth = queue_depth.clone();
+        Self {
+            deliveries: meter
+                .u64_counter(names::WEBHOOK_DELIVERIES)
+                .with_description("Webhook delivery attempts by outcome")
+                .with_unit("{delivery}")
+                .build(),
+            queue_depth,
+            _queue_gauge: meter
+                .u64_observable_gauge(names::WEBHOOK_QUEUE_DEPTH)
+                .with_description("Webhook deliveries waiting in the outbox")
+                .with_unit("{delivery}")
+                .with_callback(move |observer| observer.observe(depth.load(Ordering::Relaxed), &[]))
+                .build(),
+        }
     }
 }
 

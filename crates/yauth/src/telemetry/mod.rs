@@ -20,8 +20,10 @@ pub mod otlp;
 mod storage;
 
 pub(crate) use http::trace_request;
+#[cfg(feature = "webhooks")]
+pub(crate) use metrics::DeliveryResult;
 pub use metrics::names;
-pub(crate) use metrics::{CheckOutcome, DeliveryResult, Metrics};
+pub(crate) use metrics::{CheckOutcome, Metrics};
 pub(crate) use storage::traced;
 
 use opentelemetry::metrics::MeterProvider;
