@@ -8,16 +8,16 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum_extra::extract::cookie::CookieJar;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 use yauth_entity::{Session, User};
 
 use crate::config::BindingAction;
-use crate::crypto::hash_token;
+use crate::crypto::TokenHash;
 use crate::error::ApiError;
 use crate::extract::ClientInfo;
+use crate::session::cookie_value;
 use crate::state::YAuthState;
 
 #[cfg(any(feature = "bearer", feature = "api-key"))]
@@ -103,13 +103,32 @@ pub struct AuthUser {
 impl AuthUser {
     /// The authenticated view of a user.
     pub fn from_user(user: &User, auth_method: AuthMethod, scopes: Option<Vec<String>>) -> Self {
+        Self::from_owned_user(user.clone(), auth_method, scopes)
+    }
+
+    /// [`from_user`](Self::from_user) taking the user, whose strings move instead of being
+    /// copied (the session check of every request).
+    pub(crate) fn from_owned_user(
+        user: User,
+        auth_method: AuthMethod,
+        scopes: Option<Vec<String>>,
+    ) -> Self {
+        let User {
+            id,
+            email,
+            display_name,
+            email_verified,
+            role,
+            banned,
+            ..
+        } = user;
         Self {
-            id: user.id,
-            email: user.email.clone(),
-            display_name: user.display_name.clone(),
-            email_verified: user.email_verified,
-            role: user.role.clone(),
-            banned: user.banned,
+            id,
+            email,
+            display_name,
+            email_verified,
+            role,
+            banned,
             auth_method,
             scopes,
             session_id: None,
@@ -307,14 +326,11 @@ async fn authenticate(
     state: &YAuthState,
     parts: &Parts,
 ) -> Result<Option<Authenticated>, Rejected> {
-    let jar = CookieJar::from_headers(&parts.headers);
-    if let Some(cookie) = jar.get(&state.derived().cookie_name) {
-        let token = cookie.value().to_owned();
-        if let Some(found) =
-            authenticate_session(state, parts, &token, OriginCheck::Enforced).await?
-        {
-            return Ok(Some(found));
-        }
+    if let Some(token) = cookie_value(&parts.headers, &state.derived().cookie_name)
+        && let Some(found) =
+            authenticate_session(state, parts, token, OriginCheck::Enforced).await?
+    {
+        return Ok(Some(found));
     }
     for authenticator in state.authenticators() {
         if let Some(user) = authenticator.authenticate(parts, state).await? {
@@ -357,11 +373,10 @@ async fn lookup_session_user(
     parts: &Parts,
     origin: OriginCheck,
 ) -> Result<Option<AuthUser>, ApiError> {
-    let jar = CookieJar::from_headers(&parts.headers);
-    let Some(cookie) = jar.get(&state.derived().cookie_name) else {
+    let Some(token) = cookie_value(&parts.headers, &state.derived().cookie_name) else {
         return Ok(None);
     };
-    match authenticate_session(state, parts, cookie.value(), origin).await {
+    match authenticate_session(state, parts, token, origin).await {
         Ok(found) => Ok(found.map(|a| a.user)),
         Err(Rejected { error, .. })
             if error.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE =>
@@ -390,7 +405,7 @@ async fn authenticate_session(
     let now = state.now();
     let sessions = &state.repos().sessions;
     let Some((session, user)) = sessions
-        .validate_session(&hash_token(token), now)
+        .validate_session(TokenHash::of(token).as_str(), now)
         .await
         .map_err(ApiError::from)?
     else {
@@ -411,7 +426,7 @@ async fn authenticate_session(
         check_origin(state, parts)?;
     }
     let renewed_cookie = renew_if_due(state, &session, token, now).await?;
-    let mut auth = AuthUser::from_user(&user, AuthMethod::Session, None);
+    let mut auth = AuthUser::from_owned_user(user, AuthMethod::Session, None);
     auth.session_id = Some(session.id);
     auth.impersonator_id = session.impersonator_id;
     // A session is created only by signing in, so its creation is the authentication time.

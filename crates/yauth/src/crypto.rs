@@ -15,7 +15,28 @@ pub fn random_token() -> String {
 
 /// Lowercase hex SHA-256 of a token: what the store keeps instead of the token.
 pub fn hash_token(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    TokenHash::of(token).as_str().to_owned()
+}
+
+/// [`hash_token`] on the stack: the session check of every request needs it only for the
+/// duration of one lookup.
+pub(crate) struct TokenHash([u8; 64]);
+
+impl TokenHash {
+    pub(crate) fn of(token: &str) -> Self {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 64];
+        for (i, b) in Sha256::digest(token.as_bytes()).iter().enumerate() {
+            out[2 * i] = DIGITS[usize::from(b >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+        }
+        Self(out)
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Hex digits only, so always UTF-8; the fallback is unreachable.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 /// Lowercase hex of bytes.
@@ -218,6 +239,13 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn token_hashes_are_lowercase_hex_sha256() {
+        let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(TokenHash::of("abc").as_str(), expected);
+        assert_eq!(hash_token("abc"), expected);
     }
 }
 

@@ -1,4 +1,4 @@
-//! Creating sessions and their cookies.
+//! Creating sessions and their cookies, and reading the cookie back.
 
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use time::Duration;
@@ -103,5 +103,57 @@ impl YAuthState {
         } else {
             None
         }
+    }
+}
+
+/// The value of the request's `name` cookie (the last one, when several carry that name), read
+/// in place: the other cookies are neither parsed nor copied.
+pub(crate) fn cookie_value<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, _)| key.trim() == name)
+        .map(|(_, value)| value.trim())
+        .next_back()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    use super::cookie_value;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(
+                header::COOKIE,
+                HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("")),
+            );
+        }
+        headers
+    }
+
+    #[test]
+    fn the_named_cookie_is_found_among_others_and_the_last_one_wins() {
+        let h = headers(&[
+            "theme=dark; yauth_session_x=wrong;  yauth_session = tok1 ",
+            "yauth_session=tok2",
+        ]);
+        assert_eq!(cookie_value(&h, "yauth_session"), Some("tok2"));
+        let h = headers(&["a=1; yauth_session=tok1; b=2"]);
+        assert_eq!(cookie_value(&h, "yauth_session"), Some("tok1"));
+        let h = headers(&["xyauth_session=no; yauth_sessionx=no; novalue; =empty"]);
+        assert_eq!(cookie_value(&h, "yauth_session"), None);
+        assert_eq!(cookie_value(&HeaderMap::new(), "yauth_session"), None);
+        let h = headers(&["yauth_session=a=b"]);
+        assert_eq!(
+            cookie_value(&h, "yauth_session"),
+            Some("a=b"),
+            "only the first = splits"
+        );
     }
 }
