@@ -4,7 +4,7 @@
 # the same run. Prints a markdown table of requests per second, p50, p99 and the ratio to the
 # bare handler. Not part of the test command: it measures, it does not check.
 #
-#   MODES="memory postgres postgres+redis"   (default: all three)
+#   MODES="memory postgres postgres+redis diesel-postgres seaorm-postgres"   (default: all five)
 #   DURATION=10s                              (per workload)
 #   EXTRA_FEATURES=telemetry                  (more yauth features compiled in, e.g. to see their cost)
 # postgres provisions a migrated database from YAUTH_TEST_POSTGRES_URL; +redis uses
@@ -12,10 +12,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${DURATION:-10s}"
-modes="${MODES:-memory postgres postgres+redis}"
+modes="${MODES:-memory postgres postgres+redis diesel-postgres seaorm-postgres}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 cargo build --release -q -p yauth --example load_server \
-  --features "email-password,bearer,api-key,sqlx-pg-backend,redis${EXTRA_FEATURES:+,$EXTRA_FEATURES}"
+  --features "email-password,bearer,api-key,sqlx-pg-backend,diesel-pg-backend,seaorm-pg-backend,redis${EXTRA_FEATURES:+,$EXTRA_FEATURES}"
 target="${CARGO_TARGET_DIR:-target}"
 redis_url="${YAUTH_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 
@@ -34,7 +34,8 @@ for mode in $modes; do
   out="$(mktemp)"
   case "$mode" in
     memory) env LOAD_BACKEND=memory "$target/release/examples/load_server" >"$out" & ;;
-    postgres) env LOAD_BACKEND=postgres "$target/release/examples/load_server" >"$out" & ;;
+    postgres|diesel-postgres|seaorm-postgres)
+      env LOAD_BACKEND="$mode" "$target/release/examples/load_server" >"$out" & ;;
     postgres+redis) env LOAD_BACKEND=postgres LOAD_REDIS_URL="$redis_url" \
       "$target/release/examples/load_server" >"$out" & ;;
     *) echo "unknown mode $mode" >&2; exit 2 ;;

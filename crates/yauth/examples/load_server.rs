@@ -3,9 +3,11 @@
 //! process, so both are measured in one run. It signs a user in before serving and prints the
 //! credentials as shell assignments; `scripts/load.sh` drives it with wrk.
 //!
-//! `LOAD_BACKEND=memory` (default) or `postgres` (sqlx, on a migrated database provisioned from
-//! `YAUTH_TEST_POSTGRES_URL`; then `/pk` is the bare handler doing one primary-key select on the
-//! same pool), and `LOAD_REDIS_URL` puts the Redis cache in front (with the `redis` feature).
+//! `LOAD_BACKEND=memory` (default), or `postgres` (sqlx), `diesel-postgres` or `seaorm-postgres`
+//! on a migrated database provisioned from `YAUTH_TEST_POSTGRES_URL`, each pool of
+//! [`POOL_SIZE`] connections set up as docs/getting-started.md recommends (no test query per
+//! checkout); then `/pk` is the bare handler doing one primary-key select on a sqlx pool of the
+//! same size. `LOAD_REDIS_URL` puts the Redis cache in front (with the `redis` feature).
 //!
 //! ```sh
 //! cargo run --release -p yauth --example load_server --features email-password,bearer,api-key
@@ -24,6 +26,9 @@ use yauth::store::InMemoryBackend;
 use yauth::{YAuthBuilder, YAuthConfig};
 
 const PASSWORD: &str = "load-password-that-is-long-enough";
+
+/// Connections of yauth's pool, and of the baseline's.
+const POOL_SIZE: u32 = 10;
 
 async fn call(
     router: &axum::Router,
@@ -58,7 +63,7 @@ async fn backend() -> (yauth::store::Repositories, Option<sqlx::PgPool>) {
     match std::env::var("LOAD_BACKEND").as_deref() {
         Err(_) | Ok("memory") => (InMemoryBackend::new().repositories(), None),
         #[cfg(feature = "sqlx-pg-backend")]
-        Ok("postgres") => {
+        Ok(family @ ("postgres" | "diesel-postgres" | "seaorm-postgres")) => {
             let url = std::thread::spawn(|| {
                 yauth_test_support::migrated_database(
                     "yauth_load",
@@ -69,18 +74,57 @@ async fn backend() -> (yauth::store::Repositories, Option<sqlx::PgPool>) {
             .unwrap()
             .expect("PostgreSQL is reachable");
             let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(10)
+                .max_connections(POOL_SIZE)
+                .test_before_acquire(false)
                 .connect(&url)
                 .await
                 .unwrap();
-            let repos =
-                yauth::backends::sqlx_pg::SqlxPgBackend::from_pool(pool.clone()).repositories();
+            let repos = match family {
+                "postgres" => {
+                    yauth::backends::sqlx_pg::SqlxPgBackend::from_pool(pool.clone()).repositories()
+                }
+                "diesel-postgres" => diesel_postgres(&url),
+                _ => seaorm_postgres(&url).await,
+            };
             (repos, Some(pool))
         }
-        Ok(other) => {
-            panic!("LOAD_BACKEND={other} is not memory or postgres (with sqlx-pg-backend)")
-        }
+        Ok(other) => panic!(
+            "LOAD_BACKEND={other} is not memory, postgres, diesel-postgres or seaorm-postgres \
+             (with sqlx-pg-backend)"
+        ),
     }
+}
+
+/// diesel-async's deadpool reusing returned connections without a test query.
+#[cfg(feature = "sqlx-pg-backend")]
+fn diesel_postgres(url: &str) -> yauth::store::Repositories {
+    use diesel_async::AsyncPgConnection;
+    use diesel_async::pooled_connection::deadpool::Pool;
+    use diesel_async::pooled_connection::{
+        AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+    };
+    use yauth::store::DatabaseBackend;
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+    let pool = Pool::builder(manager)
+        .max_size(POOL_SIZE as usize)
+        .build()
+        .unwrap();
+    yauth::backends::diesel_pg::DieselPgBackend::from_pool(pool).repositories()
+}
+
+/// SeaORM over its sqlx pool, without a test query per checkout.
+#[cfg(feature = "sqlx-pg-backend")]
+async fn seaorm_postgres(url: &str) -> yauth::store::Repositories {
+    use yauth::store::DatabaseBackend;
+    let mut options = sea_orm::ConnectOptions::new(url);
+    options
+        .max_connections(POOL_SIZE)
+        .test_before_acquire(false)
+        .sqlx_logging(false);
+    let db = sea_orm::Database::connect(options).await.unwrap();
+    yauth::backends::seaorm_pg::SeaOrmPgBackend::from_connection(db).repositories()
 }
 
 #[derive(Clone)]
